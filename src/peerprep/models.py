@@ -1,0 +1,246 @@
+"""The exam's own nouns as typed, validated data: blueprint, domain, task, question.
+
+Importing this module builds pydantic models, so the CLI imports it lazily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+OptionKey = Literal["A", "B", "C", "D", "E"]
+OPTION_KEYS: tuple[str, ...] = ("A", "B", "C", "D", "E")
+Cognitive = Literal["recall", "comprehension", "application"]
+Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------- blueprint
+
+
+class Task(_Frozen):
+    code: Text
+    text: Text
+
+
+class Domain(_Frozen):
+    code: Text
+    name: Text
+    id_prefix: StrictStr | None = None
+    weight: Annotated[float, Field(gt=0)]
+    tasks: Annotated[tuple[Task, ...], Field(min_length=1)]
+
+
+class ExamSettings(_Frozen):
+    name: Text
+    items: Annotated[StrictInt, Field(ge=1, le=1000)]
+    minutes: Annotated[StrictInt, Field(ge=1, le=1440)]
+    options_per_item: Annotated[StrictInt, Field(ge=3, le=5)] = 4
+    source: StrictStr = ""
+
+
+class Weights(_Frozen):
+    basis: Text
+    source: Text
+
+
+class Blueprint(_Frozen):
+    """domains.yaml: the exam settings, domain weights and the task list."""
+
+    schema_version: Literal[1]
+    exam: ExamSettings
+    weights: Weights
+    tasks_source: StrictStr = ""
+    domains: Annotated[tuple[Domain, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _codes_unique(self) -> Blueprint:
+        seen: set[str] = set()
+        for code in [d.code for d in self.domains] + [
+            t.code for d in self.domains for t in d.tasks
+        ]:
+            if code in seen:
+                raise PydanticCustomError(
+                    "item_rule",
+                    "code {code} appears twice",
+                    {"field": "domains", "code": code},
+                )
+            seen.add(code)
+        return self
+
+    # Lookups are derived on demand; blueprints are tiny (4 domains, 54 tasks).
+    def task_codes(self) -> list[str]:
+        return [t.code for d in self.domains for t in d.tasks]
+
+    def domain_of(self, task_code: str) -> Domain:
+        for d in self.domains:
+            if any(t.code == task_code for t in d.tasks):
+                return d
+        raise KeyError(task_code)
+
+    def task(self, task_code: str) -> Task:
+        for d in self.domains:
+            for t in d.tasks:
+                if t.code == task_code:
+                    return t
+        raise KeyError(task_code)
+
+    def find_domain(self, query: str) -> Domain | None:
+        """A domain by code (II), name (ethical responsibility) or unique name prefix."""
+        q = query.strip().casefold()
+        for d in self.domains:
+            if q in (d.code.casefold(), d.name.casefold()) or (
+                d.id_prefix and q == d.id_prefix.casefold()
+            ):
+                return d
+        prefixed = [d for d in self.domains if d.name.casefold().startswith(q)]
+        return prefixed[0] if len(prefixed) == 1 else None
+
+    def shares(self) -> dict[str, float]:
+        total = sum(d.weight for d in self.domains)
+        return {d.code: d.weight / total for d in self.domains}
+
+
+# ---------------------------------------------------------------- questions
+
+
+class Rationale(_Frozen):
+    answer: Text
+    distractors: dict[OptionKey, Text] = Field(default_factory=dict)
+
+
+# A question as a plain tuple, for the bank cache: marshal loads tuples of builtins
+# an order of magnitude faster than it (or pickle) rebuilds model objects.
+Record = tuple[Any, ...]
+
+
+class Question(_Frozen):
+    """One multiple-choice item, tagged to one IC&RC task."""
+
+    id: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    task: Text
+    stem: Annotated[StrictStr, Field(min_length=10)]
+    options: dict[OptionKey, Text]
+    answer: OptionKey
+    rationale: Rationale
+    source: Text
+    difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
+    cognitive: Cognitive
+    tags: tuple[Text, ...] = ()
+    as_of: dt.date | None = None
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _numbers_are_tags_too(cls, value: Any) -> Any:
+        # `tags: [988, crisis]` is natural to write; YAML reads 988 as an int.
+        if isinstance(value, list | tuple):
+            return [
+                str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in value
+            ]
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options_keyed_in_order(cls, value: dict[str, str]) -> dict[str, str]:
+        keys = list(value)
+        if not 3 <= len(keys) <= 5:
+            raise PydanticCustomError(
+                "item_rule",
+                "an item needs 3 to 5 options, this one has {n}",
+                {"field": "", "n": len(keys)},
+            )
+        expected = list(OPTION_KEYS[: len(keys)])
+        if keys != expected:
+            raise PydanticCustomError(
+                "item_rule",
+                "options must be keyed {want} in that order, not {got}",
+                {"field": "", "want": ", ".join(expected), "got": ", ".join(keys)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _answer_and_notes_match_options(self) -> Question:
+        if self.answer not in self.options:
+            raise PydanticCustomError(
+                "item_rule",
+                "{answer} is not one of the options ({keys})",
+                {"field": "answer", "answer": self.answer, "keys": ", ".join(self.options)},
+            )
+        stray = sorted(set(self.rationale.distractors) - (set(self.options) - {self.answer}))
+        if stray:
+            raise PydanticCustomError(
+                "item_rule",
+                "notes for {stray}, which {verb} not a distractor of this item",
+                {
+                    "field": "rationale.distractors",
+                    "stray": ", ".join(stray),
+                    "verb": "is" if len(stray) == 1 else "are",
+                },
+            )
+        return self
+
+    @property
+    def distractors(self) -> list[str]:
+        return [k for k in self.options if k != self.answer]
+
+    def to_record(self) -> Record:
+        return (
+            self.id,
+            self.task,
+            self.stem,
+            tuple(self.options.items()),
+            self.answer,
+            self.rationale.answer,
+            tuple(self.rationale.distractors.items()),
+            self.source,
+            self.difficulty,
+            self.cognitive,
+            self.tags,
+            self.as_of.isoformat() if self.as_of else None,
+        )
+
+    @classmethod
+    def from_record(cls, rec: Record) -> Question:
+        """Rebuild a question that was validated before it was cached (no re-validation)."""
+        (
+            qid,
+            task,
+            stem,
+            options,
+            answer,
+            why,
+            notes,
+            source,
+            difficulty,
+            cognitive,
+            tags,
+            as_of,
+        ) = rec
+        return cls.model_construct(
+            id=qid,
+            task=task,
+            stem=stem,
+            options=dict(options),
+            answer=answer,
+            rationale=Rationale.model_construct(answer=why, distractors=dict(notes)),
+            source=source,
+            difficulty=difficulty,
+            cognitive=cognitive,
+            tags=tuple(tags),
+            as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        )
