@@ -1,0 +1,52 @@
+"""Options shared by several commands, and lazy loaders behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from peerprep.bank import Bank
+    from peerprep.models import Blueprint
+
+DomainsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--domains",
+        envvar="PEERPREP_DOMAINS",
+        dir_okay=False,
+        help="Blueprint file (domains, tasks, weights). Default: the bundled domains.yaml.",
+    ),
+]
+BankOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--bank",
+        envvar="PEERPREP_BANK",
+        help="Bank file or folder of .yaml files. Default: the bundled bank.",
+    ),
+]
+BankArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Bank file or folder of .yaml files. Default: the bundled bank.", show_default=False
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Parse the bank files even if a cached copy is valid.")
+]
+
+
+def load_blueprint(path: Path | None) -> Blueprint:
+    from peerprep.blueprint import load_blueprint as _load
+
+    return _load(path)
+
+
+def load_bank(bank: Path | None, domains: Path | None, *, use_cache: bool = True) -> Bank:
+    from peerprep.bank import load_bank as _load
+
+    return _load(bank, load_blueprint(domains), use_cache=use_cache)

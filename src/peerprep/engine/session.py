@@ -1,0 +1,90 @@
+"""The quiz as a state machine: present an item, take a choice, give feedback, move on.
+
+It holds no I/O: a terminal loop, a test, or a future full-screen UI drives it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from peerprep.bank import Bank
+from peerprep.engine.draw import Presented
+from peerprep.engine.score import ScoreReport, score
+from peerprep.models import Question
+
+
+@dataclass(frozen=True)
+class Feedback:
+    item: Question
+    presented: Presented
+    chosen_shown: str
+    correct: bool
+    seconds: float
+
+    @property
+    def key_shown(self) -> str:
+        return self.presented.shown_letter(self.item.answer)
+
+    @property
+    def chosen_original(self) -> str:
+        return self.presented.original_key(self.chosen_shown)
+
+
+def parse_choice(raw: str, n_options: int) -> str | None:
+    """'b', ' B ', 'b)' -> 'B'; anything that is not one of the shown letters -> None."""
+    s = raw.strip().rstrip(").").upper()
+    return s if len(s) == 1 and s in "ABCDE"[:n_options] else None
+
+
+class QuizSession:
+    def __init__(
+        self,
+        bank: Bank,
+        presented: list[Presented],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bank = bank
+        self.presented = presented
+        self.clock = clock
+        self.answers: list[Feedback] = []
+        self._shown_at: float | None = None
+
+    @property
+    def position(self) -> int:
+        return len(self.answers)
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.presented)
+
+    def current(self) -> tuple[Presented, Question]:
+        if self.finished:
+            raise IndexError("the quiz is finished")
+        p = self.presented[self.position]
+        if self._shown_at is None:
+            self._shown_at = self.clock()
+        return p, self.bank.get(p.item_id)
+
+    def answer(self, shown_letter: str) -> Feedback:
+        p, item = self.current()
+        if shown_letter not in "ABCDE"[: len(p.order)]:
+            raise ValueError(f"{shown_letter!r} is not an option of this item")
+        started = self._shown_at if self._shown_at is not None else self.clock()
+        fb = Feedback(
+            item=item,
+            presented=p,
+            chosen_shown=shown_letter,
+            correct=p.original_key(shown_letter) == item.answer,
+            seconds=max(0.0, self.clock() - started),
+        )
+        self.answers.append(fb)
+        self._shown_at = None
+        return fb
+
+    def report(self) -> ScoreReport:
+        return score(
+            self.bank, [(f.item.id, f.correct) for f in self.answers], asked=len(self.presented)
+        )
