@@ -62,3 +62,32 @@ def stats(
         r.json("bank.stats", s.as_dict())
     else:
         r.stats(s)
+
+
+@app.command("lint")
+def lint(
+    path: BankArg = None,
+    domains: DomainsOpt = None,
+    json: JsonOpt = False,
+    similarity: Annotated[
+        float,
+        typer.Option(
+            "--similarity",
+            min=50,
+            max=100,
+            help="Flag stems at least this similar (rapidfuzz token-sort ratio, 0-100).",
+        ),
+    ] = 85.0,
+) -> None:
+    """Check item-writing quality: cues, flaws, near-duplicates, stigmatizing language."""
+    from peerprep.lint import lint as run_lint
+    from peerprep.render import Renderer
+
+    report = run_lint(load_bank(path, domains), similarity=similarity)
+    r = Renderer()
+    if json:
+        r.json("bank.lint", report.as_dict())
+    else:
+        r.lint(report)
+    if not report.clean:
+        raise typer.Exit(1)
