@@ -6,7 +6,7 @@ import contextlib
 import difflib
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from peerprep import cache
 from peerprep.errors import BankInvalidError, BankProblem, InvalidInputError
 from peerprep.paths import bundled_bank
-from peerprep.yamlio import FileProblem, decode, line_of, load_yaml, read_bytes
+from peerprep.yamlio import FileProblem, decode, item_lines, line_of, load_yaml, read_bytes
 
 if TYPE_CHECKING:
     from peerprep.models import Blueprint, Question, Record
@@ -56,6 +56,7 @@ class Bank:
         self,
         blueprint: Blueprint,
         records: list[Record],
+        origins: list[tuple[str, int]],
         *,
         source: Path,
         from_cache: bool,
@@ -63,6 +64,7 @@ class Bank:
     ) -> None:
         self.blueprint = blueprint
         self.records = records
+        self.origins = origins  # (file, index in that file) for each record
         self.source = source
         self.from_cache = from_cache
         if questions is not None:
@@ -84,11 +86,29 @@ class Bank:
     def get(self, item_id: str) -> Question:
         return self.questions[self._by_id[item_id]]
 
+    @property
+    def ids(self) -> set[str]:
+        return set(self._by_id)
+
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._by_id
 
     def __iter__(self) -> Iterator[Question]:
         return iter(self.questions)
+
+    def locate(self, item_ids: Iterable[str]) -> dict[str, tuple[str, int | None]]:
+        """(file, line) of each item, for reports. Reads each file involved once."""
+        wanted = {i: self.origins[self._by_id[i]] for i in item_ids}
+        lines: dict[str, list[int]] = {}
+        for file, _ in wanted.values():
+            if file not in lines:
+                try:
+                    lines[file] = item_lines(Path(file).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    lines[file] = []
+        return {
+            i: (f, lines[f][idx] if idx < len(lines[f]) else None) for i, (f, idx) in wanted.items()
+        }
 
     def ids_by_task(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {code: [] for code in self.blueprint.task_codes()}
@@ -135,8 +155,9 @@ def load_bank(path: Path | None, blueprint: Blueprint, *, use_cache: bool = True
     )
     if use_cache and not problems:
         cached = cache.read("bank", root, key)
-        if isinstance(cached, list):
-            return Bank(blueprint, cached, source=root, from_cache=True)
+        if isinstance(cached, tuple) and len(cached) == 2:
+            records, origins = cached
+            return Bank(blueprint, records, origins, source=root, from_cache=True)
 
     with _gc_paused():
         questions, located = _parse_all(contents, problems)
@@ -145,9 +166,10 @@ def load_bank(path: Path | None, blueprint: Blueprint, *, use_cache: bool = True
         raise BankInvalidError(problems)
     with _gc_paused():
         records = [q.to_record() for q in questions]
+    origins = [(loc.file, loc.index) for loc in located]
     if use_cache:
-        cache.write("bank", root, key, records)
-    return Bank(blueprint, records, source=root, from_cache=False, questions=questions)
+        cache.write("bank", root, key, (records, origins))
+    return Bank(blueprint, records, origins, source=root, from_cache=False, questions=questions)
 
 
 def _parse_all(

@@ -174,3 +174,16 @@ def line_of(text: str, loc: Sequence[int | str]) -> int | None:
             line = child.start_mark.line + 1
         node = child
     return line
+
+
+def item_lines(text: str) -> list[int]:
+    """1-based start line of each item of a top-level list (one compose for the file)."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=_loader())
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [child.start_mark.line + 1 for child in node.value]
