@@ -16,9 +16,14 @@ if TYPE_CHECKING:
     from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
+    from peerprep.engine.mastery import Mastery
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
+    from peerprep.lint import LintReport
     from peerprep.models import Blueprint, Question
+    from peerprep.progress.history import SessionSummary
+    from peerprep.progress.report import ProgressReport
+    from peerprep.progress.store import CheckReport
 
 JSON_FORMAT = 1
 
@@ -56,6 +61,10 @@ class Renderer:
 
     def note(self, message: str) -> None:
         self.console.print(message)
+
+    def notices(self, messages: list[str]) -> None:
+        for m in messages:
+            self.err.print(f"[bold yellow]note:[/] {escape(m)}", soft_wrap=True)
 
     # ---------------------------------------------------------------- blueprint
     def domains(self, bp: Blueprint) -> None:
@@ -151,6 +160,134 @@ class Renderer:
             self.console.print(
                 f"[yellow]{n} task(s) have fewer than {s.min_per_task} items:[/] {codes}"
             )
+
+    def lint(self, report: LintReport) -> None:
+        for f in report.findings:
+            where = f"{f.file}:{f.line}: " if f.file else "bank: "
+            item = f"{f.item_id}: " if f.item_id else ""
+            self.console.print(
+                f"{escape(where)}[bold]{f.check}[/]: {escape(item)}{escape(f.message)}",
+                soft_wrap=True,
+            )
+        counts = report.as_dict()["counts"]
+        t = Table(title=f"Lint: {report.items} items", title_justify="left")
+        t.add_column("Check")
+        t.add_column("Findings", justify="right")
+        for check, n in counts.items():  # type: ignore[attr-defined]
+            t.add_row(check, Text(str(n), style="bold red" if n else "green"))
+        self.console.print(t)
+        letters = ", ".join(f"{k} {v}" for k, v in report.letters.items())
+        self.console.print(
+            f"Key letters: {letters}. Key is the longest option in "
+            f"{100 * report.longest_key_share:.1f} % of items."
+        )
+        if report.clean:
+            self.console.print("[green]✓ clean[/]")
+        else:
+            self.console.print(f"[yellow]{len(report.findings)} finding(s)[/]")
+
+    # ---------------------------------------------------------------- progress
+    @staticmethod
+    def interval_bar(m: Mastery, width: int = 20) -> Text:
+        """Solid to the interval's low end, shaded across the interval, dim beyond."""
+        lo, hi = round(m.low * width), round(m.high * width)
+        style = "green" if m.mean >= 0.75 else "yellow" if m.mean >= 0.5 else "red"
+        return (
+            Text("█" * lo, style=style)
+            + Text("▒" * (hi - lo), style=style)
+            + Text("░" * (width - hi), style="dim")
+        )
+
+    def _mastery_table(self, title: str, rows: list[Mastery]) -> Table:
+        t = Table(title=f"{title}: mastery with its 80 % interval", title_justify="left")
+        t.add_column("", style="bold", no_wrap=True)
+        t.add_column("Answers", justify="right", no_wrap=True, min_width=7)
+        t.add_column("Right", justify="right", no_wrap=True, min_width=5)
+        t.add_column("Mastery", justify="right", no_wrap=True, min_width=12)
+        t.add_column("", no_wrap=True, min_width=12)
+        for m in rows:
+            name = m.name if len(m.name) <= 22 else m.name[:21] + "…"
+            label = f"{m.code:<4} {escape(name)}"
+            if not m.attempts:
+                t.add_row(label, "0", "—", "[dim]no evidence[/]", Text("·" * 12, style="dim"))
+                continue
+            t.add_row(
+                label,
+                f"{m.attempts:g}",
+                f"{m.percent_correct:.0f} %",
+                f"{100 * m.mean:.0f} % ({100 * m.low:.0f}–{100 * m.high:.0f})",
+                self.interval_bar(m, 12),
+            )
+        return t
+
+    def progress(self, rep: ProgressReport) -> None:
+        self.console.print(f"[dim]{escape(rep.path)}[/]")
+        if not rep.answers:
+            self.console.print("No answers recorded yet. Start with `peerprep quiz`.")
+            return
+        pct = 100 * rep.correct / rep.answers
+        self.console.print(
+            f"[bold]{rep.answers}[/] answers, {pct:.0f} % correct; "
+            f"{rep.items_seen} of {rep.bank_items} items seen; {len(rep.sessions)} sessions"
+            + (
+                f" ({rep.unfinished} unfinished: `peerprep quiz --resume`)"
+                if rep.unfinished
+                else ""
+            )
+        )
+        self.console.print(self._mastery_table("By domain", rep.mastery.domains))
+        tried = [m for m in rep.mastery.tasks if m.attempts]
+        self.console.print(
+            self._mastery_table(
+                f"By task ({len(tried)} of {len(rep.mastery.tasks)} tasks answered)", tried
+            )
+        )
+        if rep.weakest:
+            self.console.print(
+                "[bold]Weakest tasks:[/] "
+                + ", ".join(f"{m.code} ({100 * m.mean:.0f} %)" for m in rep.weakest)
+            )
+        self.history_chart(rep.sessions)
+        self.console.print(
+            "[dim]Mastery is a Beta posterior (uniform prior): few answers mean a wide "
+            "interval. It is a study measure, not a prediction of IC&RC's scaled score.[/]"
+        )
+
+    def history_chart(self, sessions: list[SessionSummary], last: int = 15) -> None:
+        shown = [s for s in sessions if s.answered][-last:]
+        if not shown:
+            return
+        t = Table(
+            title=f"Session scores (last {len(shown)})",
+            title_justify="left",
+            show_edge=False,
+            box=None,
+            padding=(0, 1),
+        )
+        t.add_column("When", style="dim", no_wrap=True)
+        t.add_column("Mode")
+        t.add_column("Score", justify="right")
+        t.add_column("")
+        for s in shown:
+            frac = s.correct / s.answered
+            t.add_row(
+                f"{s.started:%Y-%m-%d %H:%M}",
+                s.mode,
+                f"{s.correct}/{s.answered}",
+                bar(frac, 30) + Text(f" {100 * frac:.0f} %"),
+            )
+        self.console.print(t)
+
+    def progress_check(self, rep: CheckReport) -> None:
+        self.console.print(f"[dim]{escape(str(rep.path))}[/]")
+        for f in rep.findings:
+            self.console.print(f"[yellow]•[/] {escape(f)}", soft_wrap=True)
+        for fix in rep.repairs:
+            self.console.print(f"[green]repaired:[/] {escape(fix)}", soft_wrap=True)
+        verdict = "[green]✓ ok[/]" if rep.ok else "[red]✗ problems found[/]"
+        self.console.print(
+            f"{verdict}: {rep.events} events in progress.json and {rep.segments} sealed segment(s)"
+        )
 
     # ---------------------------------------------------------------- quiz
     def question(

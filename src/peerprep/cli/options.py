@@ -10,6 +10,7 @@ import typer
 if TYPE_CHECKING:
     from peerprep.bank import Bank
     from peerprep.models import Blueprint
+    from peerprep.progress.store import ProgressStore
 
 DomainsOpt = Annotated[
     Path | None,
@@ -34,6 +35,24 @@ BankArg = Annotated[
         help="Bank file or folder of .yaml files. Default: the bundled bank.", show_default=False
     ),
 ]
+ProfileOpt = Annotated[
+    str,
+    typer.Option(
+        "--profile",
+        "-p",
+        envvar="PEERPREP_PROFILE",
+        help="Whose progress: one file per profile (for a shared machine).",
+    ),
+]
+ProgressOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--progress",
+        envvar="PEERPREP_PROGRESS",
+        dir_okay=False,
+        help="Progress file to use instead of the profile's default.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Parse the bank files even if a cached copy is valid.")
@@ -50,3 +69,10 @@ def load_bank(bank: Path | None, domains: Path | None, *, use_cache: bool = True
     from peerprep.bank import load_bank as _load
 
     return _load(bank, load_blueprint(domains), use_cache=use_cache)
+
+
+def open_store(progress: Path | None, profile: str) -> ProgressStore:
+    from peerprep.paths import data_home
+    from peerprep.progress.store import ProgressStore, progress_path
+
+    return ProgressStore(progress or progress_path(data_home(), profile))

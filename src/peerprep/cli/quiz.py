@@ -1,16 +1,28 @@
-"""`peerprep quiz`: answer questions in the terminal with immediate feedback."""
+"""`peerprep quiz`: answer questions in the terminal with immediate feedback.
+
+Every answer is saved (atomically, fsynced) before its feedback is shown, so whatever
+the screen confirmed is on disk, whatever happens next.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerprep.cli.options import BankOpt, DomainsOpt, load_bank
+from peerprep.cli.options import (
+    BankOpt,
+    DomainsOpt,
+    ProfileOpt,
+    ProgressOpt,
+    load_bank,
+    open_store,
+)
 
 if TYPE_CHECKING:
-    from peerprep.engine.session import QuizSession
+    from peerprep.engine.session import Feedback, QuizSession
     from peerprep.render import Renderer
 
 PROMPT = "Your answer ({letters}, q to stop): "
@@ -20,18 +32,24 @@ class _Quit(Exception):
     """The candidate typed q."""
 
 
-def run_quiz(session: QuizSession, r: Renderer, ask: Callable[[str], str]) -> None:
+def run_quiz(
+    session: QuizSession,
+    r: Renderer,
+    ask: Callable[[str], str],
+    on_answer: Callable[[Feedback], None] = lambda fb: None,
+) -> None:
     """Drive a session with an input function until it ends or the user stops.
 
-    EOFError and KeyboardInterrupt propagate to the caller after the last answer has
-    been recorded, so nothing already answered is lost.
+    `on_answer` runs (and must succeed) before feedback is shown. EOFError and
+    KeyboardInterrupt propagate to the caller; every answer given so far was saved.
     """
     from peerprep.engine.session import parse_choice
 
     bp = session.bank.blueprint
     while not session.finished:
         p, item = session.current()
-        r.question(session.position + 1, len(session.presented), p, item, bp)
+        number = len(session.earlier) + session.position + 1
+        r.question(number, len(session.earlier) + len(session.presented), p, item, bp)
         letters = "/".join("ABCDE"[: len(p.order)])
         while True:
             raw = ask(PROMPT.format(letters=letters))
@@ -41,7 +59,9 @@ def run_quiz(session: QuizSession, r: Renderer, ask: Callable[[str], str]) -> No
             if choice is not None:
                 break
             r.note(f"[yellow]Please type one of {letters}, or q to stop.[/]")
-        r.feedback(session.answer(choice))
+        fb = session.answer(choice)
+        on_answer(fb)
+        r.feedback(fb)
 
 
 def quiz(
@@ -54,34 +74,109 @@ def quiz(
         list[str] | None,
         typer.Option("--task", "-t", help="Only these task codes (repeat: -t II9 -t II10)."),
     ] = None,
+    missed: Annotated[
+        bool, typer.Option("--missed", help="Only items whose last answer was wrong.")
+    ] = False,
+    new: Annotated[bool, typer.Option("--new", help="Items you have never seen, first.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue your last unfinished session.")
+    ] = False,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed for a repeatable draw and option order.")
     ] = None,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
 ) -> None:
     """Answer questions drawn by the blueprint weights (or one domain or task), with rationales."""
     import random
 
-    from peerprep.engine.draw import draw, present
+    from peerprep.engine.draw import Presented, draw, present
     from peerprep.engine.session import QuizSession
     from peerprep.errors import ExitCode, InvalidInputError
+    from peerprep.progress.schema import AnswerEvent, SessionEnd, SessionStart
+    from peerprep.progress.store import new_session_id
     from peerprep.render import Renderer
 
     if domain is not None and task:
         raise InvalidInputError("use --domain or --task, not both")
+    if resume and (domain or task or missed or new):
+        raise InvalidInputError("--resume continues a session as it was; drop the other filters")
     b = load_bank(bank, domains)
-    rng = random.Random(seed)
-    ids = draw(b, rng, count=count, domain=domain, tasks=[t.upper() for t in task or []])
-    session = QuizSession(b, present(b, ids, rng))
+    store = open_store(progress, profile)
+    history = store.load()
     r = Renderer()
+    r.notices(store.notices)
+    rng = random.Random(seed)
+
+    unfinished = [u for u in history.unfinished() if u.start.mode == "quiz"]
+    if not resume and unfinished and sys.stdin.isatty() and not (domain or task or missed or new):
+        u = unfinished[0]
+        resume = typer.confirm(
+            f"You have an unfinished quiz from {u.start.when:%Y-%m-%d %H:%M} UTC "
+            f"({len(u.answered)} of {len(u.start.items)} answered). Resume it?",
+            default=True,
+        )
+    if resume:
+        if not unfinished:
+            raise InvalidInputError("there is no unfinished quiz to resume")
+        u = unfinished[0]
+        session_id = u.start.session
+        presented = [Presented(i, tuple(order)) for i, order in u.remaining if i in b]
+        earlier = [(a["item"], a["correct"]) for a in u.answered if a["item"] in b]
+        r.note(f"Resuming: {len(u.answered)} answered, {len(presented)} to go.")
+    else:
+        only = history.missed if missed else None
+        if only is not None and not only:
+            r.note("No missed items to drill: every item you answered, you last got right.")
+            return
+        ids = draw(
+            b,
+            rng,
+            count=count,
+            domain=domain,
+            tasks=[t.upper() for t in task or []],
+            only=only,
+            prefer=(b.ids - history.seen) if new else None,
+        )
+        presented = present(b, ids, rng)
+        earlier = []
+        session_id = new_session_id()
+        store.append(
+            SessionStart(
+                session=session_id,
+                at=store.clock(),
+                mode="quiz",
+                items=[(p.item_id, "".join(p.order)) for p in presented],
+            )
+        )
+    session = QuizSession(b, presented, earlier=earlier)
+
+    def save(fb: Feedback) -> None:
+        store.append(
+            AnswerEvent(
+                session=session_id,
+                at=store.clock(),
+                item=fb.item.id,
+                chosen=fb.chosen_original,  # type: ignore[arg-type]  # always one of A-E
+                correct=fb.correct,
+                seconds=round(fb.seconds, 2),
+                mode="quiz",
+            )
+        )
+
     code = ExitCode.OK
     try:
-        run_quiz(session, r, r.console.input)
+        run_quiz(session, r, r.console.input, on_answer=save)
     except (_Quit, EOFError):
         pass
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
+    if session.finished:
+        store.append(SessionEnd(session=session_id, at=store.clock()))
     r.score(session.report(), stopped_early=not session.finished)
+    if not session.finished:
+        r.note("[dim]Your answers are saved. Continue with `peerprep quiz --resume`.[/]")
     if code:
         raise typer.Exit(int(code))

@@ -6,7 +6,7 @@ It holds no I/O: a terminal loop, a test, or a future full-screen UI drives it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from peerprep.bank import Bank
@@ -45,9 +45,13 @@ class QuizSession:
         presented: list[Presented],
         *,
         clock: Callable[[], float] = time.monotonic,
+        earlier: Sequence[tuple[str, bool]] = (),
     ) -> None:
+        """`earlier`: (item id, correct) answered before an interruption, for a resumed
+        session's report; `presented` then holds only what is left."""
         self.bank = bank
         self.presented = presented
+        self.earlier = list(earlier)
         self.clock = clock
         self.answers: list[Feedback] = []
         self._shown_at: float | None = None
@@ -85,6 +89,5 @@ class QuizSession:
         return fb
 
     def report(self) -> ScoreReport:
-        return score(
-            self.bank, [(f.item.id, f.correct) for f in self.answers], asked=len(self.presented)
-        )
+        results = self.earlier + [(f.item.id, f.correct) for f in self.answers]
+        return score(self.bank, results, asked=len(self.earlier) + len(self.presented))

@@ -1,0 +1,1 @@
+"""The candidate's progress: every answer and session, kept durably on disk."""

@@ -1,0 +1,110 @@
+"""What `peerprep progress` shows: totals, mastery per domain and task, weakest tasks,
+and the history of session scores."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import TextIO
+
+from peerprep.bank import Bank
+from peerprep.engine.mastery import Mastery, MasteryTable, mastery_table
+from peerprep.progress.history import History, SessionSummary
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    path: str
+    answers: int
+    correct: int
+    items_seen: int
+    bank_items: int
+    mastery: MasteryTable
+    weakest: list[Mastery]
+    sessions: list[SessionSummary]
+    unfinished: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "answers": self.answers,
+            "correct": self.correct,
+            "items_seen": self.items_seen,
+            "bank_items": self.bank_items,
+            "domains": [m.as_dict() for m in self.mastery.domains],
+            "tasks": [m.as_dict() for m in self.mastery.tasks],
+            "weakest": [m.code for m in self.weakest],
+            "sessions": [
+                {
+                    "session": s.session,
+                    "mode": s.mode,
+                    "started": s.started.isoformat(),
+                    "asked": s.asked,
+                    "answered": s.answered,
+                    "correct": s.correct,
+                    "percent": s.percent,
+                    "finished": s.finished,
+                }
+                for s in self.sessions
+            ],
+            "unfinished_sessions": self.unfinished,
+        }
+
+
+def progress_report(bank: Bank, history: History, *, path: str) -> ProgressReport:
+    answers = history.answers
+    table = mastery_table(bank, [(a["item"], a["correct"]) for a in answers])
+    return ProgressReport(
+        path=path,
+        answers=len(answers),
+        correct=sum(a["correct"] for a in answers),
+        items_seen=len(history.seen & bank.ids),
+        bank_items=len(bank),
+        mastery=table,
+        weakest=table.weakest(5),
+        sessions=history.sessions(),
+        unfinished=len(history.unfinished()),
+    )
+
+
+CSV_COLUMNS = (
+    "at",
+    "session",
+    "mode",
+    "item",
+    "task",
+    "domain",
+    "chosen",
+    "answer",
+    "correct",
+    "seconds",
+)
+
+
+def export_csv(bank: Bank, history: History, out: TextIO) -> int:
+    """Write every recorded answer as a CSV row; returns the number of rows."""
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+    n = 0
+    for a in history.answers:
+        if a["item"] in bank:
+            q = bank.get(a["item"])
+            task, domain, key = q.task, bank.blueprint.domain_of(q.task).code, str(q.answer)
+        else:  # retired since it was answered: keep the row, leave what we no longer know
+            task, domain, key = "", "", ""
+        w.writerow(
+            [
+                a["at"],
+                a["session"],
+                a["mode"],
+                a["item"],
+                task,
+                domain,
+                a["chosen"],
+                key,
+                int(a["correct"]),
+                f"{a['seconds']:.2f}",
+            ]
+        )
+        n += 1
+    return n
