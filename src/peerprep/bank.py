@@ -67,6 +67,7 @@ class Bank:
         self.origins = origins  # (file, index in that file) for each record
         self.source = source
         self.from_cache = from_cache
+        self._built: dict[str, Question] = {}
         if questions is not None:
             self.__dict__["questions"] = questions
 
@@ -77,14 +78,22 @@ class Bank:
     def questions(self) -> list[Question]:
         from peerprep.models import Question
 
-        return [Question.from_record(r) for r in self.records]
+        return [self._built.get(str(r[0])) or Question.from_record(r) for r in self.records]
 
     @cached_property
     def _by_id(self) -> dict[str, int]:
         return {str(r[0]): i for i, r in enumerate(self.records)}
 
     def get(self, item_id: str) -> Question:
-        return self.questions[self._by_id[item_id]]
+        """One question, built on first use: a 10-item quiz builds 10, not the whole bank."""
+        if "questions" in self.__dict__:
+            return self.questions[self._by_id[item_id]]
+        one: Question | None = self._built.get(item_id)
+        if one is None:
+            from peerprep.models import Question
+
+            one = self._built[item_id] = Question.from_record(self.records[self._by_id[item_id]])
+        return one
 
     @property
     def ids(self) -> set[str]:

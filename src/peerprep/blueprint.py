@@ -30,8 +30,8 @@ def load_blueprint(path: Path | None = None) -> Blueprint:
         raw = read_bytes(path, display)
         key = cache.content_key("blueprint", [("domains", raw)])
         cached = cache.read("blueprint", path, key)
-        if isinstance(cached, dict):  # already validated once; re-validating 54 tasks is ~1 ms
-            return Blueprint.model_validate(cached)
+        if isinstance(cached, dict):  # validated before it was cached
+            return Blueprint.from_cache(cached)
         text = decode(raw, display)
         data = load_yaml(text, display)
     except FileProblem as exc:

@@ -150,7 +150,7 @@ def item_findings(q: Question) -> list[tuple[str, str]]:
                 f"option lengths range {lo}-{hi} characters; make options similar in length",
             )
         )
-    missing = [k for k in q.distractors if not q.rationale.distractors.get(k)]  # type: ignore[call-overload]
+    missing = [k for k in q.distractors if not q.rationale.distractors.get(k)]
     if missing:
         out.append(("missing-distractor-note", f"no rationale note for {', '.join(missing)}"))
     for where, text in _texts(q):
@@ -192,8 +192,8 @@ def lint(bank: Bank, *, similarity: float = DEFAULT_SIMILARITY) -> LintReport:
 
     n = len(questions)
     width = max((len(q.options) for q in questions), default=4)
-    letters = Counter(q.answer for q in questions)
-    counts = {k: letters.get(k, 0) for k in "ABCDE"[:width]}  # type: ignore[call-overload]
+    letters: Counter[str] = Counter(q.answer for q in questions)
+    counts = {k: letters[k] for k in "ABCDE"[:width]}
     lo, hi = 1 / width - LETTER_TOLERANCE, 1 / width + LETTER_TOLERANCE
     for k, c in counts.items():
         share = c / n if n else 0.0

@@ -26,7 +26,11 @@ Text = Annotated[StrictStr, Field(min_length=1)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: validators are built on first validation. A cached bank is rebuilt
+    # with model_construct and never validates Questions, so a quiz skips that cost.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 # ---------------------------------------------------------------- blueprint
@@ -82,6 +86,23 @@ class Blueprint(_Frozen):
             seen.add(code)
         return self
 
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> Blueprint:
+        """Rebuild a blueprint that was validated before it was cached (content-keyed),
+        without building validators: this runs before every quiz's first question."""
+        return cls.model_construct(
+            schema_version=data["schema_version"],
+            exam=ExamSettings.model_construct(**data["exam"]),
+            weights=Weights.model_construct(**data["weights"]),
+            tasks_source=data["tasks_source"],
+            domains=tuple(
+                Domain.model_construct(
+                    **{**d, "tasks": tuple(Task.model_construct(**t) for t in d["tasks"])}
+                )
+                for d in data["domains"]
+            ),
+        )
+
     # Lookups are derived on demand; blueprints are tiny (4 domains, 54 tasks).
     def task_codes(self) -> list[str]:
         return [t.code for d in self.domains for t in d.tasks]
@@ -120,7 +141,8 @@ class Blueprint(_Frozen):
 
 class Rationale(_Frozen):
     answer: Text
-    distractors: dict[OptionKey, Text] = Field(default_factory=dict)
+    # Keys are checked against the item's options by Question's validator.
+    distractors: dict[str, Text] = Field(default_factory=dict)
 
 
 # A question as a plain tuple, for the bank cache: marshal loads tuples of builtins
@@ -134,7 +156,7 @@ class Question(_Frozen):
     id: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     task: Text
     stem: Annotated[StrictStr, Field(min_length=10)]
-    options: dict[OptionKey, Text]
+    options: dict[str, Text]  # keys A.. in order: enforced by _options_keyed_in_order
     answer: OptionKey
     rationale: Rationale
     source: Text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from peerprep.engine.mastery import Mastery
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
+    from peerprep.exams.grade import GradeReport
+    from peerprep.exams.session import ExamSession
     from peerprep.lint import LintReport
     from peerprep.models import Blueprint, Question
     from peerprep.progress.history import SessionSummary
@@ -289,6 +293,144 @@ class Renderer:
             f"{verdict}: {rep.events} events in progress.json and {rep.segments} sealed segment(s)"
         )
 
+    # ---------------------------------------------------------------- exams
+    @contextmanager
+    def progress_bar(self, label: str, total: int) -> Iterator[Callable[[], None]]:
+        """A progress bar on stderr for long work; yields a function that advances it."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(label, total=total)
+            yield lambda: bar.advance(task)
+
+    def build_summary(self, s: dict[str, Any]) -> None:
+        per = ", ".join(f"{k} {v}" for k, v in s["per_domain"].items())
+        self.console.print(
+            f"[green]✓[/] {s['forms']} form(s) of {s['items']} items "
+            f"(seed {s['seed']}); per domain: {per}"
+        )
+        ov = s["overlap"]
+        if s["forms"] > 1:
+            self.console.print(
+                f"Overlap between forms: at most {ov['max']} shared items "
+                f"({ov['distinct_items']} distinct items used)"
+            )
+        for f in s["files"]:
+            self.console.print(f"  {escape(f)}")
+
+    def grade_report(self, g: GradeReport) -> None:
+        t = Table(
+            title=f"{escape(g.title)} · Form {escape(g.form)}: {len(g.candidates)} candidates",
+            title_justify="left",
+        )
+        t.add_column("Candidate")
+        t.add_column("Score", justify="right")
+        t.add_column("Percent", justify="right")
+        domains = list(g.candidates[0].by_domain) if g.candidates else []
+        for d in domains:
+            t.add_column(d, justify="right")
+        t.add_column("Blank", justify="right")
+        for c in g.candidates:
+            t.add_row(
+                escape(c.id),
+                f"{c.correct}/{len(g.items)}",
+                f"{c.percent:.0f} %",
+                *[f"{c.by_domain[d]:.0f} %" for d in domains],
+                str(c.blanks),
+            )
+        self.console.print(t)
+        it = Table(title="Item analysis", title_justify="left")
+        for col in ("No.", "Item", "Key", "p", "Disc.", "A", "B", "C", "D", "Blank", "Flags"):
+            it.add_column(col, justify="right" if col not in ("Item", "Flags") else "left")
+        for i in g.items:
+            shares = [f"{100 * i.shares.get(L, 0):.0f}" for L in "ABCD"]
+            it.add_row(
+                str(i.n),
+                escape(i.id),
+                i.key,
+                f"{i.p:.2f}",
+                "—" if i.discrimination is None else f"{i.discrimination:.2f}",
+                *shares,
+                f"{100 * i.shares['blank']:.0f}",
+                Text("; ".join(i.flags), style="yellow"),
+            )
+        self.console.print(it)
+        kr = "—" if g.kr20 is None else f"{g.kr20:.2f}"
+        sem = "—" if g.sem is None else f"{g.sem:.2f} points"
+        self.console.print(
+            f"Mean {g.mean:.1f} (sd {g.sd:.1f}) · KR-20 reliability {kr} · "
+            f"standard error of measurement {sem}"
+        )
+        if g.problems:
+            self.console.print(f"[yellow]{len(g.problems)} row(s) skipped (listed above).[/]")
+
+    def exam_question(self, s: ExamSession) -> None:
+        p, item = s.item()
+        i = s.current
+        mark = " [yellow]⚑ flagged[/]" if i in s.flagged else ""
+        self.console.rule(
+            f"[bold]Question {i + 1} of {len(s.items)}[/]{mark}  [dim]{len(s.answers)} answered[/]"
+        )
+        self.console.print(escape(item.stem.strip()) + "\n")
+        for n, key in enumerate(p.order):
+            letter = "ABCDE"[n]
+            chosen = s.answers.get(i) == letter
+            style = "reverse" if chosen else ""
+            self.console.print(
+                f"  [bold cyan]{letter}[/]  [{style}]{escape(item.options[key])}[/]"
+                if style
+                else f"  [bold cyan]{letter}[/]  {escape(item.options[key])}"
+            )
+
+    def exam_review(self, s: ExamSession) -> None:
+        un = [str(i + 1) for i in s.unanswered()]
+        fl = [str(i + 1) for i in s.flagged_list()]
+        self.console.print(f"[bold]Review:[/] {len(s.answers)} of {len(s.items)} answered.")
+        self.console.print(f"Unanswered: {', '.join(un) if un else 'none'}", soft_wrap=True)
+        self.console.print(f"Flagged: {', '.join(fl) if fl else 'none'}", soft_wrap=True)
+
+    def exam_result(self, s: ExamSession) -> None:
+        res = s.result
+        assert res is not None
+        r = res.report
+        if res.timed_out:
+            self.console.print("[yellow]Submitted when time ran out.[/]")
+        t = Table(
+            title=f"Exam result: {r.correct} of {len(s.items)} correct "
+            f"({100 * r.correct / len(s.items):.0f} %); {res.answered} answered",
+            title_justify="left",
+        )
+        t.add_column("Domain")
+        t.add_column("Correct", justify="right")
+        t.add_column("Percent", justify="right")
+        t.add_column("")
+        for d in r.by_domain:
+            self._tally_row(t, d)
+        self.console.print(t)
+        self.console.print(
+            "[dim]Like IC&RC's score letter, this shows percent correct by domain. IC&RC's own "
+            "result is a scaled score (200–800, 500 passes) whose raw cut is not published, "
+            "so this is a study measure, not a pass prediction.[/]"
+        )
+        if res.missed:
+            self.console.rule("[bold]Items to review[/]")
+        for number, q, chosen in res.missed:
+            p = s.items[number - 1]
+            key = p.shown_letter(q.answer)
+            yours = f"you answered {chosen}" if chosen else "not answered"
+            self.console.print(f"[bold]{number}.[/] {escape(q.stem.strip())}")
+            self.console.print(
+                f"   [red]{yours}[/]; best answer [green]{key}[/]: {escape(q.options[q.answer])}"
+            )
+            self.console.print(f"   [dim]{escape(q.rationale.answer)}[/]\n")
+
     # ---------------------------------------------------------------- quiz
     def question(
         self, number: int, total: int, p: Presented, item: Question, bp: Blueprint
@@ -298,7 +440,7 @@ class Renderer:
         self.console.print(escape(item.stem.strip()))
         self.console.print()
         for i, key in enumerate(p.order):
-            self.console.print(f"  [bold cyan]{'ABCDE'[i]}[/]  {escape(item.options[key])}")  # type: ignore[index]
+            self.console.print(f"  [bold cyan]{'ABCDE'[i]}[/]  {escape(item.options[key])}")
         self.console.print()
 
     def feedback(self, fb: Feedback) -> None:
@@ -312,7 +454,7 @@ class Renderer:
             )
         self.console.print(f"[green]{fb.key_shown}[/]  {escape(item.rationale.answer)}")
         for i, key in enumerate(p.order):
-            note = item.rationale.distractors.get(key)  # type: ignore[call-overload]
+            note = item.rationale.distractors.get(key)
             if note:
                 style = "bold" if "ABCDE"[i] == fb.chosen_shown else "dim"
                 self.console.print(f"[{style}]{'ABCDE'[i]}  {escape(note)}[/]")

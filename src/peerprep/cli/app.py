@@ -69,10 +69,11 @@ def root(
 
 
 # Registration order is the order `--help` lists them.
-from peerprep.cli import bank, domains, progress, quiz  # noqa: E402  (after `app` exists)
+from peerprep.cli import bank, domains, exam, progress, quiz  # noqa: E402  (after `app` exists)
 
 app.command("quiz", context_settings=CONTEXT)(quiz.quiz)
 app.command("domains", context_settings=CONTEXT)(domains.domains)
+app.add_typer(exam.app, name="exam")
 app.add_typer(progress.app, name="progress")
 app.add_typer(bank.app, name="bank")
 

@@ -105,19 +105,23 @@ def quiz(
         raise InvalidInputError("--resume continues a session as it was; drop the other filters")
     b = load_bank(bank, domains)
     store = open_store(progress, profile)
-    history = store.load()
     r = Renderer()
-    r.notices(store.notices)
     rng = random.Random(seed)
+    offer = sys.stdin.isatty() and not (domain or task or missed or new or resume)
+    # History is read only when something needs it, so a plain quiz starts fast.
+    history = store.load() if (missed or new or resume or offer) else None
+    r.notices(store.notices)
+    store.notices.clear()
 
-    unfinished = [u for u in history.unfinished() if u.start.mode == "quiz"]
-    if not resume and unfinished and sys.stdin.isatty() and not (domain or task or missed or new):
+    unfinished = [u for u in history.unfinished() if u.start.mode == "quiz"] if history else []
+    if offer and unfinished:
         u = unfinished[0]
         resume = typer.confirm(
             f"You have an unfinished quiz from {u.start.when:%Y-%m-%d %H:%M} UTC "
             f"({len(u.answered)} of {len(u.start.items)} answered). Resume it?",
             default=True,
         )
+    start: SessionStart | None = None  # saved together with the first answer
     if resume:
         if not unfinished:
             raise InvalidInputError("there is no unfinished quiz to resume")
@@ -127,7 +131,8 @@ def quiz(
         earlier = [(a["item"], a["correct"]) for a in u.answered if a["item"] in b]
         r.note(f"Resuming: {len(u.answered)} answered, {len(presented)} to go.")
     else:
-        only = history.missed if missed else None
+        assert history is not None or not (missed or new)
+        only = history.missed if history and missed else None
         if only is not None and not only:
             r.note("No missed items to drill: every item you answered, you last got right.")
             return
@@ -138,23 +143,24 @@ def quiz(
             domain=domain,
             tasks=[t.upper() for t in task or []],
             only=only,
-            prefer=(b.ids - history.seen) if new else None,
+            prefer=(b.ids - history.seen) if history and new else None,
         )
         presented = present(b, ids, rng)
         earlier = []
         session_id = new_session_id()
-        store.append(
-            SessionStart(
-                session=session_id,
-                at=store.clock(),
-                mode="quiz",
-                items=[(p.item_id, "".join(p.order)) for p in presented],
-            )
+        start = SessionStart(
+            session=session_id,
+            at=store.clock(),
+            mode="quiz",
+            items=[(p.item_id, "".join(p.order)) for p in presented],
         )
     session = QuizSession(b, presented, earlier=earlier)
 
     def save(fb: Feedback) -> None:
+        nonlocal start
+        events: list[SessionStart | AnswerEvent] = [start] if start is not None else []
         store.append(
+            *events,
             AnswerEvent(
                 session=session_id,
                 at=store.clock(),
@@ -163,8 +169,12 @@ def quiz(
                 correct=fb.correct,
                 seconds=round(fb.seconds, 2),
                 mode="quiz",
-            )
+            ),
         )
+        start = None
+        if store.notices:  # e.g. a damaged file was moved aside on this first write
+            r.notices(store.notices)
+            store.notices.clear()
 
     code = ExitCode.OK
     try:
@@ -173,7 +183,7 @@ def quiz(
         pass
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
-    if session.finished:
+    if session.finished and start is None:  # saved, i.e. at least one answer was given
         store.append(SessionEnd(session=session_id, at=store.clock()))
     r.score(session.report(), stopped_early=not session.finished)
     if not session.finished:

@@ -74,6 +74,7 @@ class History:
         self._starts: dict[str, Start] = {}
         self._by_session: dict[str, list[Answer]] = {}
         self._ended: set[str] = set()
+        self.exam_states: dict[str, dict[str, Any]] = {}  # session -> latest snapshot
         for e in events:  # one pass, oldest first
             kind = e["type"]
             if kind == "answer":
@@ -92,6 +93,8 @@ class History:
                 )
             elif kind == "session_end":
                 self._ended.add(e["session"])
+            elif kind == "exam_state":
+                self.exam_states[e["session"]] = e
 
     @cached_property
     def last_result(self) -> dict[str, bool]:
@@ -121,6 +124,16 @@ class History:
                     sid in self._ended,
                 )
             )
+        return out
+
+    def unfinished_exams(self) -> list[tuple[Start, dict[str, Any] | None]]:
+        """Exams started and never submitted, most recent first, with their last snapshot."""
+        out = [
+            (s, self.exam_states.get(sid))
+            for sid, s in self._starts.items()
+            if s.mode == "exam" and sid not in self._ended
+        ]
+        out.sort(key=lambda x: x[0].when, reverse=True)
         return out
 
     def unfinished(self) -> list[Unfinished]:

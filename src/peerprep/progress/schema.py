@@ -22,7 +22,7 @@ Mode = Literal["quiz", "exam", "study", "review"]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     session: Annotated[str, Field(min_length=1, max_length=64)]
     at: dt.datetime  # timezone-aware UTC
@@ -50,12 +50,28 @@ class SessionEnd(_Event):
     type: Literal["session_end"] = "session_end"
 
 
-Event = Annotated[AnswerEvent | SessionStart | SessionEnd, Field(discriminator="type")]
-EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+class ExamState(_Event):
+    """A snapshot of an exam in progress, saved on every change; the latest one wins.
+
+    Answers may change until the exam is submitted, so they are kept here (by position,
+    as the bank's own keys) and become AnswerEvents only at submission.
+    """
+
+    type: Literal["exam_state"] = "exam_state"
+    elapsed: Annotated[float, Field(ge=0)]  # seconds of exam time used so far
+    limit: Annotated[float, Field(gt=0)]  # seconds allowed
+    answers: dict[int, Literal["A", "B", "C", "D", "E"]]
+    flagged: list[int]
+
+
+Event = Annotated[AnswerEvent | SessionStart | SessionEnd | ExamState, Field(discriminator="type")]
+# Validators are built on first use (defer_build): a quiz shows its first question
+# before it ever saves, so it does not pay for them up front.
+EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
 
 
 class SegmentRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     file: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]  # a name in the segments dir
     events: Annotated[int, Field(ge=1)]
@@ -65,13 +81,13 @@ class SegmentRef(BaseModel):
 class SegmentIndex(BaseModel):
     """An index file: every sealed segment, oldest first. Immutable once written."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     segments: list[SegmentRef]
 
 
 class ProgressDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     schema_version: Literal[2]  # required: a file that lacks it is not ours to guess at
     created: dt.datetime

@@ -1,0 +1,1 @@
+"""Mock exams: printable forms, grading a class, and the timed simulation's state."""

@@ -1,0 +1,1 @@
+"""Full-screen terminal front ends (Textual), imported only when used."""
