@@ -402,18 +402,11 @@ class Renderer:
         r = res.report
         if res.timed_out:
             self.console.print("[yellow]Submitted when time ran out.[/]")
-        t = Table(
-            title=f"Exam result: {r.correct} of {len(s.items)} correct "
+        self.domain_scores(
+            f"Exam result: {r.correct} of {len(s.items)} correct "
             f"({100 * r.correct / len(s.items):.0f} %); {res.answered} answered",
-            title_justify="left",
+            r.by_domain,
         )
-        t.add_column("Domain")
-        t.add_column("Correct", justify="right")
-        t.add_column("Percent", justify="right")
-        t.add_column("")
-        for d in r.by_domain:
-            self._tally_row(t, d)
-        self.console.print(t)
         self.console.print(
             "[dim]Like IC&RC's score letter, this shows percent correct by domain. IC&RC's own "
             "result is a scaled score (200–800, 500 passes) whose raw cut is not published, "
@@ -466,22 +459,22 @@ class Renderer:
         if not r.answered:
             self.console.print("No questions answered.")
             return
-        t = Table(
-            title=f"Score: {r.correct}/{r.answered} ({_pct(r.percent)})", title_justify="left"
-        )
-        t.add_column("Domain")
-        t.add_column("Correct", justify="right")
-        t.add_column("Percent", justify="right")
-        t.add_column("")
-        for d in r.by_domain:
-            self._tally_row(t, d)
-        self.console.print(t)
+        self.domain_scores(f"Score: {r.correct}/{r.answered} ({_pct(r.percent)})", r.by_domain)
         self.console.print(
             "[dim]Percent correct is a study measure. IC&RC reports a scaled score "
             "(200–800, 500 passes) whose raw cut is not published.[/]"
         )
 
-    @staticmethod
-    def _tally_row(t: Table, d: Tally) -> None:
-        frac = d.correct / d.answered if d.answered else None
-        t.add_row(f"{d.code}  {d.name}", f"{d.correct}/{d.answered}", _pct(d.percent), bar(frac))
+    def domain_scores(self, title: str, rows: list[Tally]) -> None:
+        """Correct / percent / bar per domain: the shape of IC&RC's score letter."""
+        t = Table(title=title, title_justify="left")
+        t.add_column("Domain")
+        t.add_column("Correct", justify="right")
+        t.add_column("Percent", justify="right")
+        t.add_column("")
+        for d in rows:
+            frac = d.correct / d.answered if d.answered else None
+            t.add_row(
+                f"{d.code}  {d.name}", f"{d.correct}/{d.answered}", _pct(d.percent), bar(frac)
+            )
+        self.console.print(t)
