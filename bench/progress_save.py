@@ -52,9 +52,14 @@ def main() -> int:
     empty = ProgressStore(tmp / "empty" / "progress.json")
     full = ProgressStore(tmp / "full" / "progress.json")
     # Pre-fill `full` through the store's own sealing path (one seal per SEAL_AT events).
+    from peerprep import recency
+
     doc = ProgressDoc(schema_version=2, created=t0)
     for start in range(0, args.answers, SEAL_AT):
         doc.events = [answer(n) for n in range(start, min(args.answers, start + SEAL_AT))]
+        for e in doc.events:  # what append() keeps current with every answer
+            recency.add(doc.item_stats, e.item, e.correct, e.at)
+            doc.stats_answers += 1
         if len(doc.events) >= SEAL_AT:
             full._seal(doc)
     full._write(doc)

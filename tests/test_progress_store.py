@@ -87,10 +87,14 @@ def test_v1_file_is_migrated_forward(store: ProgressStore) -> None:
     got = json.loads(store.path.read_text())
     assert got["schema_version"] == 2
     assert got["events"][:-1] == expected["events"]
-    assert (
-        ProgressDoc.model_validate(expected).model_dump()
-        == ProgressDoc.model_validate({**got, "events": got["events"][:-1]}).model_dump()
+    derived = {"cards", "item_stats", "stats_answers"}  # rebuilt from events, not compared
+    assert ProgressDoc.model_validate(expected).model_dump(exclude=derived) == (
+        ProgressDoc.model_validate({**got, "events": got["events"][:-1]}).model_dump(
+            exclude=derived
+        )
     )
+    assert got["stats_answers"] == 4
+    assert set(got["item_stats"]) == {"ADV-I1-001", "ETH-II9-001", "MEN-III1-001", "ADV-I1-099"}
 
 
 @pytest.mark.parametrize(
@@ -209,3 +213,22 @@ def test_whatever_is_saved_loads_back_in_order(tmp_path: Path, seq: list[tuple[s
     got = [(a["session"], a["correct"]) for a in store.load().answers]
     assert got == seq
     assert store.check().ok
+
+
+def test_study_stats_follow_every_answer_and_check_rebuilds_them(store: ProgressStore) -> None:
+    for i in range(SEAL_AT + 5):
+        store.append(answer(i % 7, correct=i % 2 == 0))
+    h = store.load()
+    from peerprep import recency
+
+    expected = recency.from_results(h.results())
+    assert h.item_stats.keys() == expected.keys()
+    for k, v in expected.items():
+        assert h.item_stats[k] == pytest.approx(v)
+    doc = json.loads(store.path.read_text())
+    doc["stats_answers"] = 3  # out of step, e.g. a hand edit
+    store.path.write_text(json.dumps(doc))
+    assert store.load().item_stats.keys() == expected.keys()  # rebuilt in memory
+    report = store.check()
+    assert "rebuilt the per-item study statistics from the answers" in report.repairs
+    assert json.loads(store.path.read_text())["stats_answers"] == SEAL_AT + 5

@@ -15,10 +15,13 @@ from rich.text import Text
 from peerprep import __version__
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
     from peerprep.engine.mastery import Mastery
+    from peerprep.engine.readiness import Readiness
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
     from peerprep.exams.grade import GradeReport
@@ -246,6 +249,13 @@ class Renderer:
                 f"By task ({len(tried)} of {len(rep.mastery.tasks)} tasks answered)", tried
             )
         )
+        due = rep.due
+        if due["cards"]:
+            self.console.print(
+                f"[bold]Review (FSRS):[/] {due['now']} due now, {due['today']} by the end of "
+                f"today (UTC), {due['week']} within 7 days, of {due['cards']} cards"
+                + (" → `peerprep review`" if due["now"] else "")
+            )
         if rep.weakest:
             self.console.print(
                 "[bold]Weakest tasks:[/] "
@@ -291,6 +301,54 @@ class Renderer:
         verdict = "[green]✓ ok[/]" if rep.ok else "[red]✗ problems found[/]"
         self.console.print(
             f"{verdict}: {rep.events} events in progress.json and {rep.segments} sealed segment(s)"
+        )
+
+    def readiness(
+        self,
+        est: Readiness,
+        moves: list[tuple[dt.date, float, float, float]],
+        *,
+        target_saved: bool,
+    ) -> None:
+        if target_saved:
+            self.console.print(f"[green]✓[/] study target set to {est.target:g} %")
+        if not est.answers:
+            self.console.print(
+                "No answers yet: readiness starts at a wide 50 % guess. "
+                "Start with `peerprep quiz` or `peerprep study`."
+            )
+        self.console.print(
+            self._mastery_table("By domain (recent answers count more)", est.domains)
+        )
+        if est.low >= est.target:
+            style = "green"
+        elif est.expected >= est.target:
+            style = "yellow"
+        else:
+            style = "red"
+        self.console.print(
+            f"[bold]Expected on a blueprint-weighted form: [{style}]{est.expected:.0f} %[/][/] "
+            f"(80 % interval {est.low:.0f}–{est.high:.0f} %) · your study target "
+            f"{est.target:g} % · probability you are at or above it: {100 * est.p_target:.0f} %"
+        )
+        if len(moves) > 1:
+            t = Table(
+                title="How the estimate has moved (week ending)",
+                title_justify="left",
+                show_edge=False,
+                box=None,
+                padding=(0, 1),
+            )
+            t.add_column("Week", style="dim")
+            t.add_column("Expected", justify="right")
+            t.add_column("")
+            for day, e, lo, hi in moves:
+                t.add_row(day.isoformat(), f"{e:.0f} % ({lo:.0f}–{hi:.0f})", bar(e / 100, 30))
+            self.console.print(t)
+        self.console.print(
+            "[dim]IC&RC reports a scaled score (200–800, 500 passes) and does not publish the "
+            "raw percent behind it. Your target is a study goal you choose, not a passing mark, "
+            "and this estimate is not a pass prediction.[/]"
         )
 
     # ---------------------------------------------------------------- exams

@@ -69,9 +69,12 @@ def root(
 
 
 # Registration order is the order `--help` lists them.
-from peerprep.cli import bank, domains, exam, progress, quiz  # noqa: E402  (after `app` exists)
+from peerprep.cli import bank, domains, exam, progress, quiz, study  # noqa: E402  (after `app`)
 
 app.command("quiz", context_settings=CONTEXT)(quiz.quiz)
+app.command("study", context_settings=CONTEXT)(study.study)
+app.command("review", context_settings=CONTEXT)(study.review)
+app.command("readiness", context_settings=CONTEXT)(study.readiness)
 app.command("domains", context_settings=CONTEXT)(domains.domains)
 app.add_typer(exam.app, name="exam")
 app.add_typer(progress.app, name="progress")

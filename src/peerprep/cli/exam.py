@@ -171,7 +171,24 @@ def _finish(session: ExamSession, store: object, session_id: str) -> None:
             )
         )
     events.append(SessionEnd(session=session_id, at=now))
-    store.append(*events)
+    exam = session.bank.blueprint.exam
+    pace = exam.minutes * 60 / exam.items
+
+    def update_cards(cards: dict[str, dict[str, object]]) -> None:
+        from peerprep.engine import schedule
+
+        for ev in events:
+            if isinstance(ev, AnswerEvent):  # no per-item timing in an exam: rated on right/wrong
+                cards[ev.item] = schedule.review(
+                    cards.get(ev.item),
+                    ev.item,
+                    correct=ev.correct,
+                    seconds=0.0,
+                    when=now,
+                    pace_seconds=pace,
+                )
+
+    store.append(*events, on_cards=update_cards)
 
 
 @app.command("build")

@@ -35,7 +35,7 @@ def _show(
     history = store.load()
     r = Renderer()
     r.notices(store.notices)
-    report = progress_report(b, history, path=str(store.path))
+    report = progress_report(b, history, path=str(store.path), now=store.clock())
     if json:
         r.json("progress", report.as_dict())
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,7 +22,11 @@ from peerprep.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from peerprep.bank import Bank
+    from peerprep.engine.draw import Presented
     from peerprep.engine.session import Feedback, QuizSession
+    from peerprep.progress.schema import Mode, SessionStart
+    from peerprep.progress.store import ProgressStore
     from peerprep.render import Renderer
 
 PROMPT = "Your answer ({letters}, q to stop): "
@@ -93,9 +97,8 @@ def quiz(
     import random
 
     from peerprep.engine.draw import Presented, draw, present
-    from peerprep.engine.session import QuizSession
-    from peerprep.errors import ExitCode, InvalidInputError
-    from peerprep.progress.schema import AnswerEvent, SessionEnd, SessionStart
+    from peerprep.errors import InvalidInputError
+    from peerprep.progress.schema import SessionStart
     from peerprep.progress.store import new_session_id
     from peerprep.render import Renderer
 
@@ -154,23 +157,60 @@ def quiz(
             mode="quiz",
             items=[(p.item_id, "".join(p.order)) for p in presented],
         )
-    session = QuizSession(b, presented, earlier=earlier)
+    drill(b, store, r, presented, session_id=session_id, mode="quiz", start=start, earlier=earlier)
+
+
+def drill(
+    b: Bank,
+    store: ProgressStore,
+    r: Renderer,
+    presented: list[Presented],
+    *,
+    session_id: str,
+    mode: Mode,
+    start: SessionStart | None,
+    earlier: list[tuple[str, bool]] | None = None,
+) -> None:
+    """Run a question-by-question session (quiz, study, review) and save every answer.
+
+    Each answer is saved, with its review card updated in the same atomic write, before
+    its feedback is shown. `start` (a new session) is saved with the first answer.
+    """
+    from peerprep.engine import schedule
+    from peerprep.engine.session import QuizSession
+    from peerprep.errors import ExitCode
+    from peerprep.progress.schema import AnswerEvent, SessionEnd
+
+    exam = b.blueprint.exam
+    pace = exam.minutes * 60 / exam.items
+    session = QuizSession(b, presented, earlier=earlier or [])
 
     def save(fb: Feedback) -> None:
         nonlocal start
-        events: list[SessionStart | AnswerEvent] = [start] if start is not None else []
-        store.append(
-            *events,
-            AnswerEvent(
-                session=session_id,
-                at=store.clock(),
-                item=fb.item.id,
-                chosen=fb.chosen_original,  # type: ignore[arg-type]  # always one of A-E
+        now = store.clock()
+        seconds = round(fb.seconds, 2)
+
+        def update_card(cards: dict[str, dict[str, Any]]) -> None:
+            cards[fb.item.id] = schedule.review(
+                cards.get(fb.item.id),
+                fb.item.id,
                 correct=fb.correct,
-                seconds=round(fb.seconds, 2),
-                mode="quiz",
-            ),
+                seconds=seconds,
+                when=now,
+                pace_seconds=pace,
+            )
+
+        events: list[SessionStart | AnswerEvent] = [start] if start is not None else []
+        answer = AnswerEvent(
+            session=session_id,
+            at=now,
+            item=fb.item.id,
+            chosen=fb.chosen_original,  # type: ignore[arg-type]  # one of A-E
+            correct=fb.correct,
+            seconds=seconds,
+            mode=mode,
         )
+        store.append(*events, answer, on_cards=update_card)
         start = None
         if store.notices:  # e.g. a damaged file was moved aside on this first write
             r.notices(store.notices)
@@ -186,7 +226,7 @@ def quiz(
     if session.finished and start is None:  # saved, i.e. at least one answer was given
         store.append(SessionEnd(session=session_id, at=store.clock()))
     r.score(session.report(), stopped_early=not session.finished)
-    if not session.finished:
+    if not session.finished and mode == "quiz":
         r.note("[dim]Your answers are saved. Continue with `peerprep quiz --resume`.[/]")
     if code:
         raise typer.Exit(int(code))

@@ -195,6 +195,11 @@ def mastery_table(
         tally = per_task.setdefault(task, [0.0, 0.0])
         tally[0] += w
         tally[1] += w * ok
+    return table_from_counts(bank, per_task)
+
+
+def table_from_counts(bank: Bank, per_task: dict[str, list[float]]) -> MasteryTable:
+    """Estimates from (answers, correct) per task code, possibly recency-weighted."""
     domains, tasks = [], []
     for d in bank.blueprint.domains:
         dn = dc = 0.0

@@ -68,8 +68,16 @@ class Unfinished:
 
 
 class History:
-    def __init__(self, events: Iterable[dict[str, Any]], *, settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        events: Iterable[dict[str, Any]],
+        *,
+        settings: dict[str, Any],
+        cards: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.settings = settings
+        self.cards = cards or {}
+        self.item_stats: dict[str, list[float]] = {}  # set by the store (recency.py)
         self.answers: list[Answer] = []
         self._starts: dict[str, Start] = {}
         self._by_session: dict[str, list[Answer]] = {}
@@ -100,6 +108,10 @@ class History:
     def last_result(self) -> dict[str, bool]:
         """Item id -> whether its most recent answer was correct."""
         return {a["item"]: a["correct"] for a in self.answers}
+
+    def results(self) -> list[tuple[str, bool, dt.datetime]]:
+        """(item, correct, when) for every answer, oldest first."""
+        return [(a["item"], a["correct"], when(a)) for a in self.answers]
 
     @property
     def seen(self) -> set[str]:

@@ -4,11 +4,13 @@ and the history of session scores."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
 
 from peerprep.bank import Bank
 from peerprep.engine.mastery import Mastery, MasteryTable, mastery_table
+from peerprep.engine.schedule import due_counts
 from peerprep.progress.history import History, SessionSummary
 
 
@@ -23,6 +25,7 @@ class ProgressReport:
     weakest: list[Mastery]
     sessions: list[SessionSummary]
     unfinished: int
+    due: dict[str, int]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -48,10 +51,13 @@ class ProgressReport:
                 for s in self.sessions
             ],
             "unfinished_sessions": self.unfinished,
+            "review_due": self.due,
         }
 
 
-def progress_report(bank: Bank, history: History, *, path: str) -> ProgressReport:
+def progress_report(
+    bank: Bank, history: History, *, path: str, now: dt.datetime | None = None
+) -> ProgressReport:
     answers = history.answers
     table = mastery_table(bank, [(a["item"], a["correct"]) for a in answers])
     return ProgressReport(
@@ -64,6 +70,7 @@ def progress_report(bank: Bank, history: History, *, path: str) -> ProgressRepor
         weakest=table.weakest(5),
         sessions=history.sessions(),
         unfinished=len(history.unfinished()),
+        due=due_counts(history.cards, now or dt.datetime.now(dt.UTC)),
     )
 
 

@@ -94,6 +94,13 @@ class ProgressDoc(BaseModel):
     index: SegmentRef | None = None  # `events` here counts all sealed events
     events: list[Event] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)
+    # FSRS card per item id (fsrs.Card.to_dict()); bounded by the bank's size.
+    cards: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Derived, per item: recency-weighted [answers, correct, last epoch s] (recency.py),
+    # kept so study planning does not rescan the history; `stats_answers` says how many
+    # answers they cover, and a mismatch makes the store rebuild them from the events.
+    item_stats: dict[str, list[float]] = Field(default_factory=dict)
+    stats_answers: int = 0
 
 
 # ---------------------------------------------------------------- migrations
@@ -132,12 +139,21 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
         if s.get("finished"):
             events.append({"type": "session_end", "session": s["id"], "at": s["finished"]})
     events.sort(key=lambda e: (e["at"], {"session": 0, "answer": 1, "session_end": 2}[e["type"]]))
+    from peerprep import recency
+
+    answers = [
+        (e["item"], e["correct"], dt.datetime.fromisoformat(e["at"]))
+        for e in events
+        if e["type"] == "answer"
+    ]
     return {
         "schema_version": 2,
         "created": doc["created"],
         "index": None,
         "events": events,
         "settings": doc.get("settings", {}),
+        "item_stats": recency.from_results(answers),
+        "stats_answers": len(answers),
     }
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from peerprep import recency
 from peerprep.atomic import atomic_write
 from peerprep.errors import InvalidInputError, PeerprepError
 from peerprep.progress.history import History
@@ -32,6 +33,7 @@ from peerprep.progress.schema import (
     EVENTS,
     SCHEMA_VERSION,
     SEAL_AT,
+    AnswerEvent,
     Event,
     ProgressDoc,
     SegmentIndex,
@@ -186,7 +188,7 @@ class ProgressStore:
         """Every event, oldest first. Unreadable parts are reported, never fatal."""
         doc = self._read_or_quarantine()
         if doc is None:
-            return History([], settings={})
+            return History([], settings={}, cards={})
         events: list[dict[str, Any]] = []
         segments = self._segments(doc)
         if segments is None:
@@ -208,7 +210,12 @@ class ProgressStore:
             # faster than re-validating 100,000 events).
             events.extend(json.loads(raw))
         events.extend(e.model_dump(mode="json") for e in doc.events)
-        return History(events, settings=doc.settings)
+        history = History(events, settings=doc.settings, cards=doc.cards)
+        if doc.stats_answers == len(history.answers):
+            history.item_stats = doc.item_stats
+        else:  # older file, or stats out of step: rebuild from the events (in memory)
+            history.item_stats = recency.from_results(history.results())
+        return history
 
     # ------------------------------------------------------------ writing
     def _lock(self) -> FileLock:
@@ -217,8 +224,14 @@ class ProgressStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
 
-    def append(self, *events: Event) -> None:
-        """Add events durably: on return they are on disk (fsynced)."""
+    def append(
+        self, *events: Event, on_cards: Callable[[dict[str, dict[str, Any]]], None] | None = None
+    ) -> None:
+        """Add events durably: on return they are on disk (fsynced).
+
+        `on_cards` updates the review cards in place, under the same lock and in the same
+        write as the events, so a card never disagrees with the answers behind it.
+        """
         from filelock import Timeout
 
         try:
@@ -227,6 +240,12 @@ class ProgressStore:
                     schema_version=SCHEMA_VERSION, created=self.clock()
                 )
                 doc.events.extend(events)
+                for e in events:
+                    if isinstance(e, AnswerEvent):
+                        recency.add(doc.item_stats, e.item, e.correct, e.at)
+                        doc.stats_answers += 1
+                if on_cards is not None:
+                    on_cards(doc.cards)
                 old_index = doc.index
                 if len(doc.events) >= SEAL_AT:
                     self._seal(doc)
@@ -359,10 +378,22 @@ class ProgressStore:
             dupes = len(doc.events) - len({_key(e) for e in doc.events})
             if dupes:
                 seen: set[tuple[object, ...]] = set()
-                doc.events = [e for e in doc.events if not (_key(e) in seen or seen.add(_key(e)))]  # type: ignore[func-returns-value]
+                unique = []
+                for e in doc.events:
+                    if _key(e) not in seen:
+                        seen.add(_key(e))
+                        unique.append(e)
+                doc.events = unique
                 report.repairs.append(f"removed {dupes} duplicate event(s)")
                 report.events -= dupes
                 self._write(doc)
+            if report.ok:
+                history = self.load()
+                if doc.stats_answers != len(history.answers):
+                    doc.item_stats = history.item_stats  # load() rebuilt them from events
+                    doc.stats_answers = len(history.answers)
+                    report.repairs.append("rebuilt the per-item study statistics from the answers")
+                    self._write(doc)
         return report
 
 

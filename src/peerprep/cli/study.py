@@ -1,0 +1,162 @@
+"""`peerprep study`, `peerprep review`, `peerprep readiness`: self-study aimed at weakness."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from peerprep.cli.options import (
+    BankOpt,
+    DomainsOpt,
+    JsonOpt,
+    ProfileOpt,
+    ProgressOpt,
+    load_bank,
+    open_store,
+)
+
+CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for a repeatable session.")]
+
+
+def study(
+    count: CountOpt = 10,
+    domain: Annotated[
+        str | None, typer.Option("--domain", "-d", help="Study this domain instead of the weakest.")
+    ] = None,
+    seed: SeedOpt = None,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
+) -> None:
+    """Practise where you are weakest: the weakest domain's weak or little-seen tasks."""
+    import random
+
+    from peerprep.cli.quiz import drill
+    from peerprep.engine.draw import present
+    from peerprep.engine.study import StudyPlanner
+    from peerprep.progress.schema import SessionStart
+    from peerprep.progress.store import new_session_id
+    from peerprep.render import Renderer
+
+    b = load_bank(bank, domains)
+    store = open_store(progress, profile)
+    history = store.load()
+    r = Renderer()
+    r.notices(store.notices)
+    store.notices.clear()
+    rng = random.Random(seed)
+    planner = StudyPlanner(b, history.item_stats, now=store.clock(), rng=rng, domain=domain)
+    r.note(
+        f"[bold]Studying {planner.target.domain.code} {planner.target.domain.name}[/] "
+        f"({'your choice' if domain else 'your weakest domain'}). "
+        f"{planner.target.reason()}."
+    )
+    r.note(
+        "[dim]About 70 % of the questions come from this domain; the rest keep the others fresh.[/]"
+    )
+    presented = present(b, planner.draw(count), rng)
+    sid = new_session_id()
+    start = SessionStart(
+        session=sid,
+        at=store.clock(),
+        mode="study",
+        items=[(p.item_id, "".join(p.order)) for p in presented],
+    )
+    drill(b, store, r, presented, session_id=sid, mode="study", start=start)
+
+
+def review(
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, help="At most this many due items.")
+    ] = 20,
+    seed: SeedOpt = None,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
+) -> None:
+    """Review the items your spaced-repetition schedule (FSRS) says are due, oldest first."""
+    import random
+
+    from peerprep.cli.quiz import drill
+    from peerprep.engine import schedule
+    from peerprep.engine.draw import present
+    from peerprep.progress.schema import SessionStart
+    from peerprep.progress.store import new_session_id
+    from peerprep.render import Renderer
+
+    b = load_bank(bank, domains)
+    store = open_store(progress, profile)
+    history = store.load()
+    r = Renderer()
+    r.notices(store.notices)
+    store.notices.clear()
+    now = store.clock()
+    due = [(i, d) for i, d in schedule.due(history.cards, now) if i in b][:count]
+    if not due:
+        upcoming = sorted(history.cards.values(), key=lambda c: c["due"])
+        when = (
+            f" The next is due {upcoming[0]['due'][:16].replace('T', ' ')} UTC."
+            if upcoming
+            else (" Answer some questions first (quiz, study or exam).")
+        )
+        r.note(f"Nothing is due for review.{when}")
+        return
+    r.note(f"{len(due)} item(s) due for review, oldest first.")
+    presented = present(b, [i for i, _ in due], random.Random(seed))
+    sid = new_session_id()
+    start = SessionStart(
+        session=sid, at=now, mode="review", items=[(p.item_id, "".join(p.order)) for p in presented]
+    )
+    drill(b, store, r, presented, session_id=sid, mode="review", start=start)
+
+
+def readiness(
+    target: Annotated[
+        float | None,
+        typer.Option(
+            "--target",
+            min=1,
+            max=100,
+            help="Your study target, percent correct (saved as your default).",
+        ),
+    ] = None,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Estimate your percent correct on a blueprint-weighted form, against your study target."""
+    from peerprep.engine.readiness import DEFAULT_TARGET, trend
+    from peerprep.engine.readiness import readiness as estimate
+    from peerprep.render import Renderer
+
+    b = load_bank(bank, domains)
+    store = open_store(progress, profile)
+    history = store.load()
+    r = Renderer()
+    r.notices(store.notices)
+    if target is not None:
+        store.update_settings(target=target)
+    goal = float(target if target is not None else history.settings.get("target", DEFAULT_TARGET))
+    now = store.clock()
+    results = history.results()
+    est = estimate(b, results, now=now, target=goal)
+    moves = trend(b, results, now=now, target=goal)
+    if json:
+        r.json(
+            "readiness",
+            est.as_dict()
+            | {
+                "trend": [
+                    {"week_ending": d.isoformat(), "expected": e, "low": lo, "high": hi}
+                    for d, e, lo, hi in moves
+                ]
+            },
+        )
+    else:
+        r.readiness(est, moves, target_saved=target is not None)
