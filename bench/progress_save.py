@@ -56,8 +56,9 @@ def main() -> int:
 
     doc = ProgressDoc(schema_version=2, created=t0)
     for start in range(0, args.answers, SEAL_AT):
-        doc.events = [answer(n) for n in range(start, min(args.answers, start + SEAL_AT))]
-        for e in doc.events:  # what append() keeps current with every answer
+        batch = [answer(n) for n in range(start, min(args.answers, start + SEAL_AT))]
+        doc.events = list(batch)
+        for e in batch:  # what append() keeps current with every answer
             recency.add(doc.item_stats, e.item, e.correct, e.at)
             doc.stats_answers += 1
         if len(doc.events) >= SEAL_AT:
