@@ -145,9 +145,26 @@ def test_quoted_labels_may_be_taught(write_bank: WriteBank) -> None:
     assert "stigmatizing-language" not in checks(run_lint(write_bank, balanced(stem=stem)))
 
 
-def test_clean_in_ordinary_english_is_fine(write_bank: WriteBank) -> None:
-    stem = "A participant wants help to clean her apartment before an inspection. What first?"
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "A participant wants help to clean her apartment before an inspection. What first?",
+        "An older adult says her son takes her money. Should the coach confront the abuser?",
+        "A participant asks whether his new medication is habit-forming. What is best?",
+        "A peer helps a participant build healthy habits after work. Which step comes first?",
+    ],
+)
+def test_ordinary_english_is_fine(write_bank: WriteBank, stem: str) -> None:
     assert "stigmatizing-language" not in checks(run_lint(write_bank, balanced(stem=stem)))
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["A coach meets a drug abuser at the clinic door. What should happen first?",
+     "A participant says he needs money to feed his habit. What should the coach do?"],
+)
+def test_substance_senses_are_flagged(write_bank: WriteBank, stem: str) -> None:
+    assert "stigmatizing-language" in checks(run_lint(write_bank, balanced(stem=stem)))
 
 
 def test_near_duplicates_survive_word_reordering(write_bank: WriteBank) -> None:
