@@ -87,6 +87,10 @@ def _opts(a: str) -> dict[str, str]:
             "negative-stem",
         ),
         (
+            {"stem": "Which step is not helpful when a participant misses a meeting?"},
+            "negative-stem",
+        ),
+        (
             {
                 "options": {
                     "A": "Yes",
@@ -130,6 +134,7 @@ def test_each_item_check_fires(write_bank: WriteBank, changes: dict[str, Any], c
         "Which principle describes peer workers as partners who do not dictate services?",
         'A participant says, "I am not ready to talk about that." What should the coach do?',
         "Which of the following is NOT part of the peer role?",
+        "Which situation is a risk indicator, even though he has not used any substances?",
         "Which choice is the best EXCEPT in an emergency?",
     ],
 )
@@ -160,8 +165,10 @@ def test_ordinary_english_is_fine(write_bank: WriteBank, stem: str) -> None:
 
 @pytest.mark.parametrize(
     "stem",
-    ["A coach meets a drug abuser at the clinic door. What should happen first?",
-     "A participant says he needs money to feed his habit. What should the coach do?"],
+    [
+        "A coach meets a drug abuser at the clinic door. What should happen first?",
+        "A participant says he needs money to feed his habit. What should the coach do?",
+    ],
 )
 def test_substance_senses_are_flagged(write_bank: WriteBank, stem: str) -> None:
     assert "stigmatizing-language" in checks(run_lint(write_bank, balanced(stem=stem)))

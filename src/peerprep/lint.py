@@ -28,7 +28,14 @@ UNEQUAL_CHARS = 40  # ... and at least this many characters apart
 _ALL_NONE = re.compile(r"\b(all|none|both|neither) of the (above|options|choices)\b", re.I)
 _ABSOLUTE = re.compile(r"\b(always|never)\b", re.I)
 _NEGATIVE = re.compile(r"\b(not|except|least)\b", re.I)
-_RELATIVE = re.compile(r"\s(?:who|whom|whose|that)\s", re.I)
+# Where the main clause ends: relative pronouns and subordinating conjunctions. A "not"
+# after them describes the scenario ("even though he has not used") rather than asking
+# a negative question.
+_RELATIVE = re.compile(
+    r"[\s,](?:who|whom|whose|that|although|though|because|since|while|when|if|after|"
+    r"before|once|until)\s",
+    re.I,
+)
 # Quoted spans are skipped by the language check: an item may quote a label to teach it.
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|(?<!\w)'[^'\n]{1,60}'(?!\w)|‘[^’\n]*’")
 
