@@ -69,7 +69,7 @@ def root(
 
 
 # Registration order is the order `--help` lists them.
-from peerprep.cli import bank, domains, exam, progress, quiz, study  # noqa: E402  (after `app`)
+from peerprep.cli import bank, domains, exam, export, progress, quiz, study  # noqa: E402
 
 app.command("quiz", context_settings=CONTEXT)(quiz.quiz)
 app.command("study", context_settings=CONTEXT)(study.study)
@@ -79,6 +79,7 @@ app.command("domains", context_settings=CONTEXT)(domains.domains)
 app.add_typer(exam.app, name="exam")
 app.add_typer(progress.app, name="progress")
 app.add_typer(bank.app, name="bank")
+app.add_typer(export.app, name="export")
 
 
 def main() -> None:

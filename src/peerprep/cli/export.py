@@ -1,0 +1,103 @@
+"""`peerprep export ...`: the bank (or a filtered part, or one built form) for other tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from peerprep.cli.options import BankOpt, DomainsOpt, load_bank
+
+if TYPE_CHECKING:
+    from peerprep.bank import Bank
+    from peerprep.models import Question
+
+app = typer.Typer(
+    help="Export items to Anki or CSV (filters: --domain, --task, --form).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+)
+
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", file_okay=False, help="Folder to write into (created if missing)."
+    ),
+]
+DomainOpt = Annotated[str | None, typer.Option("--domain", "-d", help="Only this domain.")]
+TaskOpt = Annotated[list[str] | None, typer.Option("--task", "-t", help="Only these task codes.")]
+FormOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--form", dir_okay=False, exists=True, help="Exactly the items of a built form (key.json)."
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="File name inside the folder.")]
+
+
+def _items(
+    bank: Path | None,
+    domains: Path | None,
+    domain: str | None,
+    task: list[str] | None,
+    form: Path | None,
+) -> tuple[Bank, list[Question]]:
+    from peerprep.export.select import select
+
+    b = load_bank(bank, domains)
+    return b, select(b, domain=domain, tasks=task or [], form=form)
+
+
+@app.command("anki")
+def anki(
+    output: OutOpt = Path("."),
+    name: NameOpt = None,
+    domain: DomainOpt = None,
+    task: TaskOpt = None,
+    form: FormOpt = None,
+    force: ForceOpt = False,
+    namespace: Annotated[
+        str,
+        typer.Option(
+            "--namespace", help="Keeps note identities stable across exports of one bank."
+        ),
+    ] = "peerprep",
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+) -> None:
+    """An Anki deck (.apkg): a sub-deck per domain; re-importing an edited export updates notes."""
+    from peerprep.export.anki import write_apkg
+    from peerprep.export.select import output_path
+    from peerprep.render import Renderer
+
+    b, items = _items(bank, domains, domain, task, form)
+    output.mkdir(parents=True, exist_ok=True)
+    path = output_path(output, name or "peerprep.apkg", force=force)
+    n = write_apkg(b, items, path, namespace=namespace)
+    Renderer().note(f"[green]✓[/] {n} notes written to {path}")
+
+
+@app.command("csv")
+def csv(
+    output: OutOpt = Path("."),
+    name: NameOpt = None,
+    domain: DomainOpt = None,
+    task: TaskOpt = None,
+    form: FormOpt = None,
+    force: ForceOpt = False,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+) -> None:
+    """One CSV row per item with every field (options, key, rationale, notes, source)."""
+    from peerprep.atomic import atomic_write
+    from peerprep.export.select import output_path
+    from peerprep.export.table import to_csv
+    from peerprep.render import Renderer
+
+    _, items = _items(bank, domains, domain, task, form)
+    output.mkdir(parents=True, exist_ok=True)
+    path = output_path(output, name or "peerprep-items.csv", force=force)
+    atomic_write(path, to_csv(items).encode(), mode=0o644)
+    Renderer().note(f"[green]✓[/] {len(items)} items written to {path}")

@@ -1,0 +1,1 @@
+"""Exports of the bank to other tools (Anki, CSV, ...), sharing one item selection."""

@@ -1,0 +1,53 @@
+"""Which items an export holds, and where its file may go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from peerprep.bank import Bank
+from peerprep.errors import InvalidInputError
+from peerprep.models import Question
+
+
+def select(
+    bank: Bank, *, domain: str | None = None, tasks: Sequence[str] = (), form: Path | None = None
+) -> list[Question]:
+    """Items by domain, task codes, or exactly a built form (its key.json), in bank order
+    (form order for a form)."""
+    if form is not None:
+        from peerprep.exams.grade import load_key
+
+        key = load_key(form)
+        missing = [it.id for it in key.items if it.id not in bank]
+        if missing:
+            raise InvalidInputError(f"{form}: items not in this bank: {', '.join(missing[:5])}")
+        return [bank.get(it.id) for it in key.items]
+    chosen = list(bank)
+    if domain is not None:
+        d = bank.blueprint.find_domain(domain)
+        if d is None:
+            raise InvalidInputError(f"unknown domain {domain!r}")
+        codes = {t.code for t in d.tasks}
+        chosen = [q for q in chosen if q.task in codes]
+    if tasks:
+        wanted = {t.upper() for t in tasks}
+        unknown = wanted - set(bank.blueprint.task_codes())
+        if unknown:
+            raise InvalidInputError(f"unknown task code {', '.join(sorted(unknown))}")
+        chosen = [q for q in chosen if q.task in wanted]
+    if not chosen:
+        raise InvalidInputError("no items match those filters")
+    return chosen
+
+
+def output_path(folder: Path, name: str, *, force: bool) -> Path:
+    """`folder/name`, refusing names that would land outside `folder` and, without
+    `force`, files that exist."""
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise InvalidInputError(f"output name {name!r} would leave the folder {folder}")
+    if target.exists() and not force:
+        raise InvalidInputError(f"{target} exists; use --force to overwrite it")
+    return target
