@@ -69,7 +69,16 @@ def root(
 
 
 # Registration order is the order `--help` lists them.
-from peerprep.cli import bank, domains, exam, export, progress, quiz, study  # noqa: E402
+from peerprep.cli import (  # noqa: E402  (commands need `app` defined)
+    bank,
+    domains,
+    exam,
+    export,
+    importing,
+    progress,
+    quiz,
+    study,
+)
 
 app.command("quiz", context_settings=CONTEXT)(quiz.quiz)
 app.command("study", context_settings=CONTEXT)(study.study)
@@ -80,6 +89,7 @@ app.add_typer(exam.app, name="exam")
 app.add_typer(progress.app, name="progress")
 app.add_typer(bank.app, name="bank")
 app.add_typer(export.app, name="export")
+app.add_typer(importing.app, name="import")
 
 
 def main() -> None:

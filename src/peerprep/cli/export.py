@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from peerprep.models import Question
 
 app = typer.Typer(
-    help="Export items to Anki or CSV (filters: --domain, --task, --form).",
+    help="Export items: Anki, GIFT, Aiken, QTI (Canvas), CSV. Filters: --domain --task --form.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
 )
@@ -91,13 +91,90 @@ def csv(
     domains: DomainsOpt = None,
 ) -> None:
     """One CSV row per item with every field (options, key, rationale, notes, source)."""
-    from peerprep.atomic import atomic_write
-    from peerprep.export.select import output_path
     from peerprep.export.table import to_csv
     from peerprep.render import Renderer
 
     _, items = _items(bank, domains, domain, task, form)
-    output.mkdir(parents=True, exist_ok=True)
-    path = output_path(output, name or "peerprep-items.csv", force=force)
-    atomic_write(path, to_csv(items).encode(), mode=0o644)
+    path = _write_text(output, name or "peerprep-items.csv", to_csv(items), force)
     Renderer().note(f"[green]✓[/] {len(items)} items written to {path}")
+
+
+def _write_text(output: Path, name: str, text: str | bytes, force: bool) -> Path:
+    from peerprep.atomic import atomic_write
+    from peerprep.export.select import output_path
+
+    output.mkdir(parents=True, exist_ok=True)
+    path = output_path(output, name, force=force)
+    atomic_write(path, text.encode() if isinstance(text, str) else text, mode=0o644)
+    return path
+
+
+@app.command("gift")
+def gift(
+    output: OutOpt = Path("."),
+    name: NameOpt = None,
+    domain: DomainOpt = None,
+    task: TaskOpt = None,
+    form: FormOpt = None,
+    force: ForceOpt = False,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+) -> None:
+    """Moodle GIFT, a category per domain, with each option's rationale as feedback."""
+    from peerprep.export.gift import to_gift
+    from peerprep.render import Renderer
+
+    b, items = _items(bank, domains, domain, task, form)
+    path = _write_text(output, name or "peerprep.gift.txt", to_gift(b, items), force)
+    Renderer().note(f"[green]✓[/] {len(items)} questions written to {path}")
+
+
+@app.command("aiken")
+def aiken(
+    output: OutOpt = Path("."),
+    name: NameOpt = None,
+    domain: DomainOpt = None,
+    task: TaskOpt = None,
+    form: FormOpt = None,
+    force: ForceOpt = False,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+) -> None:
+    """Moodle Aiken (questions and keys only: the format has no feedback)."""
+    from peerprep.export.gift import to_aiken
+    from peerprep.render import Renderer
+
+    _, items = _items(bank, domains, domain, task, form)
+    path = _write_text(output, name or "peerprep.aiken.txt", to_aiken(items), force)
+    Renderer().note(f"[green]✓[/] {len(items)} questions written to {path}")
+
+
+@app.command("qti")
+def qti(
+    output: OutOpt = Path("."),
+    name: NameOpt = None,
+    domain: DomainOpt = None,
+    task: TaskOpt = None,
+    form: FormOpt = None,
+    force: ForceOpt = False,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+) -> None:
+    """A QTI 1.2 zip for Canvas: one quiz per domain, or one for a built form (--form)."""
+    from peerprep.export.qti import to_qti_zip
+    from peerprep.render import Renderer
+
+    b, items = _items(bank, domains, domain, task, form)
+    if form is not None:
+        groups = [(f"peerprep {form.stem}", items)]
+    else:
+        groups = []
+        for d in b.blueprint.domains:
+            codes = {t.code for t in d.tasks}
+            mine = [q for q in items if q.task in codes]
+            if mine:
+                groups.append((f"peerprep {d.code} {d.name}", mine))
+    path = _write_text(output, name or "peerprep-qti.zip", to_qti_zip(groups), force)
+    Renderer().note(
+        f"[green]✓[/] {len(items)} questions in {len(groups)} quiz(zes) written to {path}"
+    )

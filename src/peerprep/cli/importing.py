@@ -1,0 +1,103 @@
+"""`peerprep import csv|gift`: bring a trainer's question set into the bank's YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peerprep.cli.options import DomainsOpt, load_blueprint
+
+app = typer.Typer(
+    help="Import a question set (CSV or GIFT) as bank YAML, validated before writing.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+)
+
+SourceArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False, exists=True)]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", file_okay=False, help="Folder for the YAML file (e.g. question_bank/)."
+    ),
+]
+TaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--task", "-t", help="Task code for items that do not name one (asked for if needed)."
+    ),
+]
+PrefixOpt = Annotated[str, typer.Option("--id-prefix", help="Prefix for ids made up on import.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+
+
+def _run(
+    kind: str,
+    source: Path,
+    output: Path,
+    task: str | None,
+    prefix: str,
+    force: bool,
+    domains: Path | None,
+) -> None:
+    import sys
+
+    import yaml
+
+    from peerprep.atomic import atomic_write
+    from peerprep.errors import BankInvalidError, InvalidInputError
+    from peerprep.export import importers
+    from peerprep.export.select import output_path
+    from peerprep.render import Renderer
+
+    bp = load_blueprint(domains)
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{source} is not UTF-8 text") from None
+    reader = importers.from_csv if kind == "csv" else importers.from_gift
+    if task is None and sys.stdin.isatty():
+        _, problems = reader(text, str(source), bp, task=None, id_prefix=prefix)
+        if any(p.field == "task" for p in problems):
+            task = typer.prompt("Task code for items without one (e.g. II9)")
+    items, problems = reader(text, str(source), bp, task=task, id_prefix=prefix)
+    if problems:
+        raise BankInvalidError(problems, what=f"import of {source}")
+    output.mkdir(parents=True, exist_ok=True)
+    path = output_path(output, f"imported-{source.stem}.yaml", force=force)
+    atomic_write(
+        path,
+        yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode(),
+        mode=0o644,
+    )
+    Renderer().note(
+        f"[green]✓[/] {len(items)} items written to {path}. Review the defaults "
+        "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
+    )
+
+
+@app.command("csv")
+def import_csv(
+    source: SourceArg,
+    output: OutOpt = Path("."),
+    task: TaskOpt = None,
+    id_prefix: PrefixOpt = "IMP",
+    force: ForceOpt = False,
+    domains: DomainsOpt = None,
+) -> None:
+    """CSV with a header (the columns `peerprep export csv` writes; task may be --task)."""
+    _run("csv", source, output, task, id_prefix, force, domains)
+
+
+@app.command("gift")
+def import_gift(
+    source: SourceArg,
+    output: OutOpt = Path("."),
+    task: TaskOpt = None,
+    id_prefix: PrefixOpt = "IMP",
+    force: ForceOpt = False,
+    domains: DomainsOpt = None,
+) -> None:
+    """Moodle GIFT multiple-choice questions (titles become ids; feedback, rationales)."""
+    _run("gift", source, output, task, id_prefix, force, domains)
