@@ -14,7 +14,7 @@ from peerprep.cli.options import (
     ProfileOpt,
     ProgressOpt,
     load_bank,
-    open_store,
+    with_history,
 )
 
 if TYPE_CHECKING:
@@ -60,13 +60,8 @@ def exam(
     from peerprep.exams.session import ExamSession
     from peerprep.progress.schema import ExamState, SessionStart
     from peerprep.progress.store import new_session_id
-    from peerprep.render import Renderer
 
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
+    b, store, history, r = with_history(bank, domains, progress, profile)
     pending = history.unfinished_exams()
     if resume:
         if not pending:

@@ -10,7 +10,9 @@ import typer
 if TYPE_CHECKING:
     from peerprep.bank import Bank
     from peerprep.models import Blueprint
+    from peerprep.progress.history import History
     from peerprep.progress.store import ProgressStore
+    from peerprep.render import Renderer
 
 DomainsOpt = Annotated[
     Path | None,
@@ -69,6 +71,22 @@ def load_bank(bank: Path | None, domains: Path | None, *, use_cache: bool = True
     from peerprep.bank import load_bank as _load
 
     return _load(bank, load_blueprint(domains), use_cache=use_cache)
+
+
+def with_history(
+    bank: Path | None, domains: Path | None, progress: Path | None, profile: str
+) -> tuple[Bank, ProgressStore, History, Renderer]:
+    """What every progress-reading command starts with: the bank, the profile's store, its
+    history, and a renderer that has already shown any notice from reading it."""
+    from peerprep.render import Renderer
+
+    b = load_bank(bank, domains)
+    store = open_store(progress, profile)
+    history = store.load()
+    r = Renderer()
+    r.notices(store.notices)
+    store.notices.clear()
+    return b, store, history, r
 
 
 def open_store(progress: Path | None, profile: str) -> ProgressStore:

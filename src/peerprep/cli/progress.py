@@ -13,8 +13,8 @@ from peerprep.cli.options import (
     JsonOpt,
     ProfileOpt,
     ProgressOpt,
-    load_bank,
     open_store,
+    with_history,
 )
 
 app = typer.Typer(
@@ -28,13 +28,8 @@ def _show(
     bank: Path | None, domains: Path | None, profile: str, progress: Path | None, json: bool
 ) -> None:
     from peerprep.progress.report import progress_report
-    from peerprep.render import Renderer
 
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
+    b, store, history, r = with_history(bank, domains, progress, profile)
     report = progress_report(b, history, path=str(store.path), now=store.clock())
     if json:
         r.json("progress", report.as_dict())
@@ -98,15 +93,10 @@ def export(
     from peerprep.atomic import atomic_write
     from peerprep.errors import InvalidInputError
     from peerprep.progress.report import export_csv
-    from peerprep.render import Renderer
 
     if output is not None and output.exists() and not force:
         raise InvalidInputError(f"{output} exists; use --force to overwrite it")
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
+    b, _, history, r = with_history(bank, domains, progress, profile)
     if output is None:
         export_csv(b, history, sys.stdout)
         return

@@ -98,8 +98,6 @@ def quiz(
 
     from peerprep.engine.draw import Presented, draw, present
     from peerprep.errors import InvalidInputError
-    from peerprep.progress.schema import SessionStart
-    from peerprep.progress.store import new_session_id
     from peerprep.render import Renderer
 
     if domain is not None and task:
@@ -124,7 +122,7 @@ def quiz(
             f"({len(u.answered)} of {len(u.start.items)} answered). Resume it?",
             default=True,
         )
-    start: SessionStart | None = None  # saved together with the first answer
+    session_id: str | None = None  # None: a new session (see drill)
     if resume:
         if not unfinished:
             raise InvalidInputError("there is no unfinished quiz to resume")
@@ -150,14 +148,7 @@ def quiz(
         )
         presented = present(b, ids, rng)
         earlier = []
-        session_id = new_session_id()
-        start = SessionStart(
-            session=session_id,
-            at=store.clock(),
-            mode="quiz",
-            items=[(p.item_id, "".join(p.order)) for p in presented],
-        )
-    drill(b, store, r, presented, session_id=session_id, mode="quiz", start=start, earlier=earlier)
+    drill(b, store, r, presented, mode="quiz", session_id=session_id, earlier=earlier)
 
 
 def drill(
@@ -166,16 +157,28 @@ def drill(
     r: Renderer,
     presented: list[Presented],
     *,
-    session_id: str,
     mode: Mode,
-    start: SessionStart | None,
+    session_id: str | None = None,
     earlier: list[tuple[str, bool]] | None = None,
 ) -> None:
     """Run a question-by-question session (quiz, study, review) and save every answer.
 
     Each answer is saved, with its review card updated in the same atomic write, before
-    its feedback is shown. `start` (a new session) is saved with the first answer.
+    its feedback is shown. Without `session_id` this is a new session, whose start is
+    saved together with its first answer (a session abandoned unanswered leaves nothing).
     """
+    from peerprep.progress.schema import SessionStart
+    from peerprep.progress.store import new_session_id
+
+    start: SessionStart | None = None
+    if session_id is None:
+        session_id = new_session_id()
+        start = SessionStart(
+            session=session_id,
+            at=store.clock(),
+            mode=mode,
+            items=[(p.item_id, "".join(p.order)) for p in presented],
+        )
     from peerprep.engine import schedule
     from peerprep.engine.session import QuizSession
     from peerprep.errors import ExitCode

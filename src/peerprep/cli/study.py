@@ -12,8 +12,7 @@ from peerprep.cli.options import (
     JsonOpt,
     ProfileOpt,
     ProgressOpt,
-    load_bank,
-    open_store,
+    with_history,
 )
 
 CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")]
@@ -37,16 +36,8 @@ def study(
     from peerprep.cli.quiz import drill
     from peerprep.engine.draw import present
     from peerprep.engine.study import StudyPlanner
-    from peerprep.progress.schema import SessionStart
-    from peerprep.progress.store import new_session_id
-    from peerprep.render import Renderer
 
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
-    store.notices.clear()
+    b, store, history, r = with_history(bank, domains, progress, profile)
     rng = random.Random(seed)
     planner = StudyPlanner(b, history.item_stats, now=store.clock(), rng=rng, domain=domain)
     r.note(
@@ -57,15 +48,7 @@ def study(
     r.note(
         "[dim]About 70 % of the questions come from this domain; the rest keep the others fresh.[/]"
     )
-    presented = present(b, planner.draw(count), rng)
-    sid = new_session_id()
-    start = SessionStart(
-        session=sid,
-        at=store.clock(),
-        mode="study",
-        items=[(p.item_id, "".join(p.order)) for p in presented],
-    )
-    drill(b, store, r, presented, session_id=sid, mode="study", start=start)
+    drill(b, store, r, present(b, planner.draw(count), rng), mode="study")
 
 
 def review(
@@ -84,16 +67,8 @@ def review(
     from peerprep.cli.quiz import drill
     from peerprep.engine import schedule
     from peerprep.engine.draw import present
-    from peerprep.progress.schema import SessionStart
-    from peerprep.progress.store import new_session_id
-    from peerprep.render import Renderer
 
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
-    store.notices.clear()
+    b, store, history, r = with_history(bank, domains, progress, profile)
     now = store.clock()
     due = [(i, d) for i, d in schedule.due(history.cards, now) if i in b][:count]
     if not due:
@@ -106,12 +81,7 @@ def review(
         r.note(f"Nothing is due for review.{when}")
         return
     r.note(f"{len(due)} item(s) due for review, oldest first.")
-    presented = present(b, [i for i, _ in due], random.Random(seed))
-    sid = new_session_id()
-    start = SessionStart(
-        session=sid, at=now, mode="review", items=[(p.item_id, "".join(p.order)) for p in presented]
-    )
-    drill(b, store, r, presented, session_id=sid, mode="review", start=start)
+    drill(b, store, r, present(b, [i for i, _ in due], random.Random(seed)), mode="review")
 
 
 def readiness(
@@ -133,13 +103,8 @@ def readiness(
     """Estimate your percent correct on a blueprint-weighted form, against your study target."""
     from peerprep.engine.readiness import DEFAULT_TARGET, trend
     from peerprep.engine.readiness import readiness as estimate
-    from peerprep.render import Renderer
 
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    history = store.load()
-    r = Renderer()
-    r.notices(store.notices)
+    b, store, history, r = with_history(bank, domains, progress, profile)
     if target is not None:
         store.update_settings(target=target)
     goal = float(target if target is not None else history.settings.get("target", DEFAULT_TARGET))
