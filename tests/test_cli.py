@@ -92,6 +92,20 @@ def test_stats_flags_thin_tasks(write_bank: WriteBank) -> None:
     assert r.exit_code == 0 and "Answer-key letters" in r.output and "fewer than 2" in r.output
 
 
+@pytest.mark.parametrize("columns", ["50", "80"])
+def test_stats_never_cuts_task_codes_on_a_narrow_terminal(
+    write_bank: WriteBank, columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    root = write_bank(a=items_for_all_tasks(1))
+    r = run("bank", "stats", str(root))
+    assert r.exit_code == 0
+    rows = [line.split("│")[1].strip() for line in r.output.splitlines() if line.count("│") >= 4]
+    for code in ("I11", "II15", "III14", "IV14"):
+        assert code in rows, f"{code} cut at {columns} columns"
+    assert all(len(line) <= int(columns) for line in r.output.splitlines())
+
+
 def _answers_for(root: Path, seed: int, count: int) -> list[str]:
     """The right shown letters for a seeded quiz, computed the way the quiz draws."""
     import random

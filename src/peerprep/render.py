@@ -139,10 +139,13 @@ class Renderer:
         tt = Table(
             title=f"Items per task (fewer than {s.min_per_task} flagged)", title_justify="left"
         )
-        tt.add_column("Task", style="bold")
-        tt.add_column("Items", justify="right")
-        tt.add_column("")
-        tt.add_column("Statement", overflow="ellipsis", no_wrap=True, max_width=60)
+        # Codes and counts must never be cut to "I…"; the statement gives way instead.
+        tt.add_column("Task", style="bold", no_wrap=True, min_width=4)
+        tt.add_column("Items", justify="right", no_wrap=True, min_width=5)
+        tt.add_column("", no_wrap=True, min_width=12)
+        # 4 + 5 + 12 for the fixed columns, 13 for borders and padding.
+        room = max(12, min(60, self.console.width - 34))
+        tt.add_column("Statement", overflow="ellipsis", no_wrap=True, width=room)
         for task in s.tasks:
             flag = Text(f"{task.items}", style="bold red") if task.thin else Text(str(task.items))
             tt.add_row(task.code, flag, bar(task.items / most, 12), escape(task.text))
