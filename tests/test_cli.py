@@ -164,6 +164,19 @@ def test_quiz_q_stops(write_bank: WriteBank) -> None:
     assert r.exit_code == 0 and "Stopped after 0 of 3" in r.output
 
 
+def test_quiz_wraps_options_under_their_own_text(
+    write_bank: WriteBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    r = run("quiz", "--bank", str(write_bank(a=items_for_all_tasks(1))), "-n", "1", input="q\n")
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  A  Option"))
+    # The synthetic option is longer than 40 columns, so it wraps; the rest of it is
+    # indented past the letter instead of starting at the left edge.
+    assert lines[first + 1].startswith("     ") and lines[first + 1].strip()
+
+
 def test_quiz_ctrl_c_exits_130_with_score(
     write_bank: WriteBank, monkeypatch: pytest.MonkeyPatch
 ) -> None:

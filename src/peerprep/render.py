@@ -35,6 +35,16 @@ if TYPE_CHECKING:
 JSON_FORMAT = 1
 
 
+def lettered(rows: list[tuple[Text, Text]]) -> Table:
+    """Letter and text side by side, so a wrapped option stays under its own text."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for letter, text in rows:
+        grid.add_row(Text("  ") + letter, text)
+    return grid
+
+
 def bar(fraction: float | None, width: int = 20) -> Text:
     """A solid bar for a share in [0, 1]; dim dots for 'no data'."""
     if fraction is None:
@@ -440,15 +450,12 @@ class Renderer:
             f"[bold]Question {i + 1} of {len(s.items)}[/]{mark}  [dim]{len(s.answers)} answered[/]"
         )
         self.console.print(escape(item.stem.strip()) + "\n")
+        rows = []
         for n, key in enumerate(p.order):
             letter = "ABCDE"[n]
-            chosen = s.answers.get(i) == letter
-            style = "reverse" if chosen else ""
-            self.console.print(
-                f"  [bold cyan]{letter}[/]  [{style}]{escape(item.options[key])}[/]"
-                if style
-                else f"  [bold cyan]{letter}[/]  {escape(item.options[key])}"
-            )
+            style = "reverse" if s.answers.get(i) == letter else ""
+            rows.append((Text(letter, style="bold cyan"), Text(item.options[key], style=style)))
+        self.console.print(lettered(rows))
 
     def exam_review(self, s: ExamSession) -> None:
         un = [str(i + 1) for i in s.unanswered()]
@@ -493,8 +500,14 @@ class Renderer:
         self.console.rule(f"[bold]Question {number} of {total}[/]  [dim]{d.name} · {item.task}[/]")
         self.console.print(escape(item.stem.strip()))
         self.console.print()
-        for i, key in enumerate(p.order):
-            self.console.print(f"  [bold cyan]{'ABCDE'[i]}[/]  {escape(item.options[key])}")
+        self.console.print(
+            lettered(
+                [
+                    (Text("ABCDE"[i], style="bold cyan"), Text(item.options[key]))
+                    for i, key in enumerate(p.order)
+                ]
+            )
+        )
         self.console.print()
 
     def feedback(self, fb: Feedback) -> None:
@@ -506,12 +519,13 @@ class Renderer:
                 f"[bold red]✗ Not quite[/] — you chose {fb.chosen_shown}; "
                 f"the best answer is [bold]{fb.key_shown}[/]"
             )
-        self.console.print(f"[green]{fb.key_shown}[/]  {escape(item.rationale.answer)}")
+        rows = [(Text(fb.key_shown, style="green"), Text(item.rationale.answer.strip()))]
         for i, key in enumerate(p.order):
             note = item.rationale.distractors.get(key)
             if note:
                 style = "bold" if "ABCDE"[i] == fb.chosen_shown else "dim"
-                self.console.print(f"[{style}]{'ABCDE'[i]}  {escape(note)}[/]")
+                rows.append((Text("ABCDE"[i], style=style), Text(note, style=style)))
+        self.console.print(lettered(rows))
         self.console.print(f"[dim]Source: {escape(item.source)}[/]\n")
 
     def score(self, r: ScoreReport, *, stopped_early: bool = False) -> None:
