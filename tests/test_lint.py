@@ -101,6 +101,7 @@ def _opts(a: str) -> dict[str, str]:
             },
             "unequal-options",
         ),
+        ({"options": _opts("Option a of a similar sort of length.")}, "option-endings"),
         (
             {"rationale": {"answer": "Because.", "distractors": {"B": "No.", "C": "No."}}},
             "missing-distractor-note",

@@ -82,6 +82,8 @@ class LintReport:
         }
 
 
+_CLOSERS = (".", "?", "!", '"', "”", "'", "’")
+
 CHECKS = (
     "letter-balance",
     "longest-key",
@@ -90,6 +92,7 @@ CHECKS = (
     "negative-stem",
     "near-duplicate",
     "unequal-options",
+    "option-endings",
     "missing-distractor-note",
     "stigmatizing-language",
 )
@@ -155,6 +158,19 @@ def item_findings(q: Question) -> list[tuple[str, str]]:
             (
                 "unequal-options",
                 f"option lengths range {lo}-{hi} characters; make options similar in length",
+            )
+        )
+    # Parallel form: when only the key (or only it lacks) a closing full stop, a
+    # test-wise candidate can spot it without knowing the content.
+    closed = {k: v.rstrip().endswith(_CLOSERS) for k, v in q.options.items()}
+    if len(set(closed.values())) > 1:
+        with_stop = ", ".join(k for k, c in closed.items() if c)
+        without = ", ".join(k for k, c in closed.items() if not c)
+        out.append(
+            (
+                "option-endings",
+                f"options {with_stop} end with punctuation and {without} do not; "
+                "keep options parallel",
             )
         )
     missing = [k for k in q.distractors if not q.rationale.distractors.get(k)]
