@@ -48,3 +48,13 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert "pytest" in test_cmd and "[test]" in test_cmd
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_cmd in ci.splitlines()
+
+
+def test_readme_states_the_bundled_bank_size() -> None:
+    from peerprep.bank import load_bank
+    from peerprep.blueprint import load_blueprint
+
+    bank = load_bank(None, load_blueprint(), use_cache=False)
+    m = re.search(r"holds (\d+) original items", README)
+    assert m, "README should say how many items the bundled bank holds"
+    assert int(m.group(1)) == len(bank), "update the item count in README.md"
