@@ -36,6 +36,8 @@ _RELATIVE = re.compile(
     r"before|once|until)\s",
     re.I,
 )
+# Endings that close an option (a full stop, or the quote around a spoken response).
+_CLOSERS = (".", "?", "!", '"', "”", "'", "’")
 # Quoted spans are skipped by the language check: an item may quote a label to teach it.
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|(?<!\w)'[^'\n]{1,60}'(?!\w)|‘[^’\n]*’")
 
@@ -81,8 +83,6 @@ class LintReport:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-
-_CLOSERS = (".", "?", "!", '"', "”", "'", "’")
 
 CHECKS = (
     "letter-balance",
@@ -160,8 +160,8 @@ def item_findings(q: Question) -> list[tuple[str, str]]:
                 f"option lengths range {lo}-{hi} characters; make options similar in length",
             )
         )
-    # Parallel form: when only the key (or only it lacks) a closing full stop, a
-    # test-wise candidate can spot it without knowing the content.
+    # Parallel form: an option that alone has (or alone lacks) a closing full stop
+    # stands out to a test-wise candidate who does not know the content.
     closed = {k: v.rstrip().endswith(_CLOSERS) for k, v in q.options.items()}
     if len(set(closed.values())) > 1:
         with_stop = ", ".join(k for k, c in closed.items() if c)

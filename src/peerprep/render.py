@@ -45,6 +45,16 @@ def lettered(rows: list[tuple[Text, Text]]) -> Table:
     return grid
 
 
+def option_rows(item: Question, p: Presented, chosen: str | None = None) -> Table:
+    """The options of a presented item in shown order; the chosen letter in reverse."""
+    rows = []
+    for n, key in enumerate(p.order):
+        letter = "ABCDE"[n]
+        style = "reverse" if letter == chosen else ""
+        rows.append((Text(letter, style="bold cyan"), Text(item.options[key], style=style)))
+    return lettered(rows)
+
+
 def bar(fraction: float | None, width: int = 20) -> Text:
     """A solid bar for a share in [0, 1]; dim dots for 'no data'."""
     if fraction is None:
@@ -450,12 +460,7 @@ class Renderer:
             f"[bold]Question {i + 1} of {len(s.items)}[/]{mark}  [dim]{len(s.answers)} answered[/]"
         )
         self.console.print(escape(item.stem.strip()) + "\n")
-        rows = []
-        for n, key in enumerate(p.order):
-            letter = "ABCDE"[n]
-            style = "reverse" if s.answers.get(i) == letter else ""
-            rows.append((Text(letter, style="bold cyan"), Text(item.options[key], style=style)))
-        self.console.print(lettered(rows))
+        self.console.print(option_rows(item, p, s.answers.get(i)))
 
     def exam_review(self, s: ExamSession) -> None:
         un = [str(i + 1) for i in s.unanswered()]
@@ -500,14 +505,7 @@ class Renderer:
         self.console.rule(f"[bold]Question {number} of {total}[/]  [dim]{d.name} · {item.task}[/]")
         self.console.print(escape(item.stem.strip()))
         self.console.print()
-        self.console.print(
-            lettered(
-                [
-                    (Text("ABCDE"[i], style="bold cyan"), Text(item.options[key]))
-                    for i, key in enumerate(p.order)
-                ]
-            )
-        )
+        self.console.print(option_rows(item, p))
         self.console.print()
 
     def feedback(self, fb: Feedback) -> None:
