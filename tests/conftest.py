@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+# Set before any peerprep import: fsync only slows the logic tests down (the crash tests in
+# the slow tier set it back on for their subprocesses).
+os.environ.setdefault("PEERPREP_FSYNC", "0")
 
 GOOD_ITEM: dict[str, Any] = {
     "id": "ADV-I1-901",

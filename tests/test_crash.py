@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from peerprep.progress.schema import ProgressDoc
 from peerprep.progress.store import ProgressStore
 
@@ -66,6 +68,7 @@ def _run_and_kill(progress: Path, seed: int, delay: float, env: dict[str, str]) 
     return out.count("✓ Correct".encode()) + out.count("✗ Not quite".encode())
 
 
+@pytest.mark.slow
 def test_sigkill_never_loses_a_confirmed_answer(tmp_path: Path, sandbox_home: Path) -> None:
     progress = tmp_path / "progress.json"
     env = dict(
@@ -74,6 +77,7 @@ def test_sigkill_never_loses_a_confirmed_answer(tmp_path: Path, sandbox_home: Pa
         NO_COLOR="1",
         COLUMNS="100",
         PEERPREP_HOME=str(sandbox_home),
+        PEERPREP_FSYNC="1",
     )
     subprocess.run(
         [sys.executable, "-m", "peerprep", "bank", "validate"],
