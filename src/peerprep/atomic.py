@@ -27,9 +27,13 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
             if FSYNC:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            # Name the file the user asked for, not our hidden temp file (a failed write()
+            # names none): the CLI prints "PATH: No space left on device" from this.
+            exc.filename, exc.filename2 = str(path), None
         raise
     if not FSYNC:
         return

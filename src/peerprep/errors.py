@@ -6,6 +6,7 @@ message on stderr and an exit code. Anything else is a bug and keeps its traceba
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 
 
@@ -31,6 +32,24 @@ class InvalidInputError(PeerprepError):
     """The user's input (a file, an option value) is not usable as given."""
 
     exit_code = ExitCode.INVALID_INPUT
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`PATH: reason` (or `SRC -> DST: reason`), the way Unix tools report a failed call.
+
+    The CLI's root handler prints this for any OSError a command lets escape, so a full
+    disk or a read-only folder reads as one line naming the file, not a traceback.
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    names = [_filename(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{' -> '.join(names)}: {reason}" if names else reason
+
+
+def _filename(name: object) -> str:
+    # OSError.filename is whatever the call got: str, bytes or even a file descriptor.
+    if isinstance(name, bytes):
+        return os.fsdecode(name)
+    return str(name)
 
 
 class BankProblem:

@@ -1,8 +1,19 @@
-"""The only module that prints: rich tables for people, a JSON envelope for tools."""
+"""The only module that prints: rich tables for people, a JSON envelope for tools.
+
+Everything shown here that came from outside the program (bank and blueprint text, ids,
+file names, CSV cells, key files, error messages) is data, and data must stay inert:
+it goes through `peerprep.text.printable` (controls and invisible format characters
+become visible stand-ins) and, when it lands inside a markup string, through rich's
+`escape`, so `[bold]` or `[/]` in an item prints as written. `_m` does both for markup
+strings and `_text` builds a plain Text. The console itself is an `InertConsole` as a
+second line of defence for strings that callers pass in whole.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -13,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from peerprep import __version__
+from peerprep.text import printable
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -24,7 +36,7 @@ if TYPE_CHECKING:
     from peerprep.engine.readiness import Readiness
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
-    from peerprep.exams.grade import GradeReport
+    from peerprep.exams.grade import GradeReport, RowProblem
     from peerprep.exams.session import ExamSession
     from peerprep.lint import LintReport
     from peerprep.models import Blueprint, Question
@@ -33,6 +45,56 @@ if TYPE_CHECKING:
     from peerprep.progress.store import CheckReport
 
 JSON_FORMAT = 1
+
+
+def _m(value: object, *, multiline: bool = False) -> str:
+    """Data to put inside a markup string: made printable, its brackets escaped."""
+    return escape(printable(str(value), multiline=multiline))
+
+
+def literal(value: object) -> str:
+    """For the CLI's own notes: one line of data, safe inside a markup string."""
+    return _m(value)
+
+
+def _text(value: str, style: str = "", *, multiline: bool = True) -> Text:
+    """Data as a Text (never parsed as markup), made printable."""
+    return Text(printable(value, multiline=multiline), style=style)
+
+
+class InertConsole(Console):
+    """A Console whose string renderables are made printable before markup is parsed.
+
+    Every str given to print(), rule(), input() or a table cell goes through
+    render_str, so a caller that forgot `_m` still cannot emit a control sequence
+    (its markup, if any, is its own bug; the tests grep for that). Emoji codes are
+    off: ":x:" in an item is text, not a cross mark.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("highlight", False)
+        kwargs.setdefault("emoji", False)
+        super().__init__(**kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text, multiline=True), **kwargs)
+
+
+# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal may act on or
+# hide (C1 controls, bidi and other format characters, separators, lone surrogates).
+# Written as \uXXXX escapes they stay the same JSON string, byte for byte inert.
+_JSON_UNSAFE = re.compile(r"[^\x20-\x7e\n]")  # json.dumps escapes controls in strings
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return ch
+    code = ord(ch)
+    if code > 0xFFFF:  # JSON spells astral characters as a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def lettered(rows: list[tuple[Text, Text]]) -> Table:
@@ -51,7 +113,7 @@ def option_rows(item: Question, p: Presented, chosen: str | None = None) -> Tabl
     for n, key in enumerate(p.order):
         letter = "ABCDE"[n]
         style = "reverse" if letter == chosen else ""
-        rows.append((Text(letter, style="bold cyan"), Text(item.options[key], style=style)))
+        rows.append((Text(letter, style="bold cyan"), _text(item.options[key], style)))
     return lettered(rows)
 
 
@@ -70,40 +132,41 @@ def _pct(p: float | None) -> str:
 
 class Renderer:
     def __init__(self, console: Console | None = None, err: Console | None = None) -> None:
-        self.console = console or Console(highlight=False)
-        self.err = err or Console(stderr=True, highlight=False)
+        self.console = console or InertConsole()
+        self.err = err or InertConsole(stderr=True)
 
     # ---------------------------------------------------------------- generic
     def json(self, kind: str, data: Any) -> None:
         """A versioned envelope, written raw (no colour, no wrapping) for tools."""
         payload = {"peerprep": __version__, "format": JSON_FORMAT, "kind": kind, "data": data}
-        self.console.file.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+        self.console.file.write(_JSON_UNSAFE.sub(_json_escape, text))
         self.console.file.write("\n")
 
     def error(self, message: str, details: tuple[str, ...] = ()) -> None:
         # soft_wrap: one problem per line, unbroken, so editors and grep can use it
         for line in details:
-            self.err.print(escape(line), soft_wrap=True)
-        self.err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+            self.err.print(_m(line), soft_wrap=True)
+        self.err.print(f"[bold red]error:[/] {_m(message)}", soft_wrap=True)
 
     def note(self, message: str) -> None:
         self.console.print(message)
 
     def notices(self, messages: list[str]) -> None:
         for m in messages:
-            self.err.print(f"[bold yellow]note:[/] {escape(m)}", soft_wrap=True)
+            self.err.print(f"[bold yellow]note:[/] {_m(m)}", soft_wrap=True)
 
     # ---------------------------------------------------------------- blueprint
     def domains(self, bp: Blueprint) -> None:
         shares = bp.shares()
-        summary = Table(title=f"{bp.exam.name}", title_justify="left", show_edge=False)
+        summary = Table(title=_m(bp.exam.name), title_justify="left", show_edge=False)
         summary.add_column("Domain")
         summary.add_column("Tasks", justify="right")
         summary.add_column("Weight", justify="right")
         summary.add_column("")
         for d in bp.domains:
             summary.add_row(
-                f"{d.code}  {d.name}",
+                f"{_m(d.code)}  {_m(d.name)}",
                 str(len(d.tasks)),
                 f"{100 * shares[d.code]:.1f} %",
                 bar(shares[d.code] / max(shares.values())),
@@ -113,13 +176,11 @@ class Renderer:
             f"[bold]{bp.exam.items}[/] items · [bold]{bp.exam.minutes}[/] minutes · "
             f"{bp.exam.options_per_item} options per item"
         )
-        self.console.print(
-            f"[yellow]Weights ({escape(bp.weights.basis)}):[/] {escape(bp.weights.source)}"
-        )
-        self.console.print(f"[dim]{escape(bp.exam.source)}[/]\n")
+        self.console.print(f"[yellow]Weights ({_m(bp.weights.basis)}):[/] {_m(bp.weights.source)}")
+        self.console.print(f"[dim]{_m(bp.exam.source)}[/]\n")
         for d in bp.domains:
             t = Table(
-                title=f"{d.code}  {d.name}",
+                title=f"{_m(d.code)}  {_m(d.name)}",
                 title_justify="left",
                 show_header=False,
                 show_edge=False,
@@ -129,7 +190,7 @@ class Renderer:
             t.add_column(style="bold cyan", no_wrap=True)
             t.add_column()
             for task in d.tasks:
-                t.add_row(task.code, escape(task.text))
+                t.add_row(_m(task.code), _m(task.text))
             self.console.print(t)
             self.console.print()
 
@@ -137,8 +198,7 @@ class Renderer:
     def validated(self, bank: Bank) -> None:
         src = "cache" if bank.from_cache else "files"
         self.console.print(
-            f"[green]✓[/] {len(bank)} items valid in {escape(str(bank.source))} "
-            f"[dim](read from {src})[/]"
+            f"[green]✓[/] {len(bank)} items valid in {_m(bank.source)} [dim](read from {src})[/]"
         )
 
     def stats(self, s: BankStats) -> None:
@@ -149,7 +209,7 @@ class Renderer:
         t.add_column("Blueprint", justify="right")
         for d in s.domains:
             t.add_row(
-                f"{d.code}  {d.name}",
+                f"{_m(d.code)}  {_m(d.name)}",
                 str(d.items),
                 f"{100 * d.share:.1f} %",
                 f"{100 * d.blueprint_share:.1f} %",
@@ -168,7 +228,7 @@ class Renderer:
         tt.add_column("Statement", overflow="ellipsis", no_wrap=True, width=room)
         for task in s.tasks:
             flag = Text(f"{task.items}", style="bold red") if task.thin else Text(str(task.items))
-            tt.add_row(task.code, flag, bar(task.items / most, 12), escape(task.text))
+            tt.add_row(_m(task.code), flag, bar(task.items / most, 12), _m(task.text))
         self.console.print(tt)
         n = sum(s.answer_letters.values()) or 1
         lt = Table(title="Answer-key letters", title_justify="left")
@@ -178,14 +238,14 @@ class Renderer:
         lt.add_column("")
         for k, v in s.answer_letters.items():
             lt.add_row(
-                k, str(v), f"{100 * v / n:.1f} %", bar(v / n * len(s.answer_letters) / 2, 16)
+                _m(k), str(v), f"{100 * v / n:.1f} %", bar(v / n * len(s.answer_letters) / 2, 16)
             )
         self.console.print(lt)
-        mix = ", ".join(f"{k} {v}" for k, v in s.cognitive.items())
-        diff = ", ".join(f"{k}: {v}" for k, v in s.difficulty.items())
+        mix = ", ".join(f"{_m(k)} {v}" for k, v in s.cognitive.items())
+        diff = ", ".join(f"{_m(k)}: {v}" for k, v in s.difficulty.items())
         self.console.print(f"Cognitive levels: {mix}.  Difficulty: {diff}.")
         if s.thin_tasks:
-            codes = ", ".join(t.code for t in s.thin_tasks)
+            codes = ", ".join(_m(t.code) for t in s.thin_tasks)
             n = len(s.thin_tasks)
             self.console.print(
                 f"[yellow]{n} task(s) have fewer than {s.min_per_task} items:[/] {codes}"
@@ -196,7 +256,7 @@ class Renderer:
             where = f"{f.file}:{f.line}: " if f.file else "bank: "
             item = f"{f.item_id}: " if f.item_id else ""
             self.console.print(
-                f"{escape(where)}[bold]{f.check}[/]: {escape(item)}{escape(f.message)}",
+                f"{_m(where)}[bold]{_m(f.check)}[/]: {_m(item)}{_m(f.message)}",
                 soft_wrap=True,
             )
         counts = report.as_dict()["counts"]
@@ -204,9 +264,9 @@ class Renderer:
         t.add_column("Check")
         t.add_column("Findings", justify="right")
         for check, n in counts.items():  # type: ignore[attr-defined]
-            t.add_row(check, Text(str(n), style="bold red" if n else "green"))
+            t.add_row(_m(check), Text(str(n), style="bold red" if n else "green"))
         self.console.print(t)
-        letters = ", ".join(f"{k} {v}" for k, v in report.letters.items())
+        letters = ", ".join(f"{_m(k)} {v}" for k, v in report.letters.items())
         self.console.print(
             f"Key letters: {letters}. Key is the longest option in "
             f"{100 * report.longest_key_share:.1f} % of items."
@@ -237,7 +297,7 @@ class Renderer:
         t.add_column("", no_wrap=True, min_width=12)
         for m in rows:
             name = m.name if len(m.name) <= 22 else m.name[:21] + "…"
-            label = f"{m.code:<4} {escape(name)}"
+            label = f"{_m(m.code):<4} {_m(name)}"
             if not m.attempts:
                 t.add_row(label, "0", "—", "[dim]no evidence[/]", Text("·" * 12, style="dim"))
                 continue
@@ -251,7 +311,7 @@ class Renderer:
         return t
 
     def progress(self, rep: ProgressReport) -> None:
-        self.console.print(f"[dim]{escape(rep.path)}[/]")
+        self.console.print(f"[dim]{_m(rep.path)}[/]")
         if not rep.answers:
             self.console.print("No answers recorded yet. Start with `peerprep quiz`.")
             return
@@ -309,18 +369,18 @@ class Renderer:
             frac = s.correct / s.answered
             t.add_row(
                 f"{s.started:%Y-%m-%d %H:%M}",
-                s.mode,
+                _m(s.mode),
                 f"{s.correct}/{s.answered}",
                 bar(frac, 30) + Text(f" {100 * frac:.0f} %"),
             )
         self.console.print(t)
 
     def progress_check(self, rep: CheckReport) -> None:
-        self.console.print(f"[dim]{escape(str(rep.path))}[/]")
+        self.console.print(f"[dim]{_m(rep.path)}[/]")
         for f in rep.findings:
-            self.console.print(f"[yellow]•[/] {escape(f)}", soft_wrap=True)
+            self.console.print(f"[yellow]•[/] {_m(f)}", soft_wrap=True)
         for fix in rep.repairs:
-            self.console.print(f"[green]repaired:[/] {escape(fix)}", soft_wrap=True)
+            self.console.print(f"[green]repaired:[/] {_m(fix)}", soft_wrap=True)
         verdict = "[green]✓ ok[/]" if rep.ok else "[red]✗ problems found[/]"
         self.console.print(
             f"{verdict}: {rep.events} events in progress.json and {rep.segments} sealed segment(s)"
@@ -388,11 +448,11 @@ class Renderer:
             console=self.err,
             transient=True,
         ) as bar:
-            task = bar.add_task(label, total=total)
+            task = bar.add_task(_m(label), total=total)
             yield lambda: bar.advance(task)
 
     def build_summary(self, s: dict[str, Any]) -> None:
-        per = ", ".join(f"{k} {v}" for k, v in s["per_domain"].items())
+        per = ", ".join(f"{_m(k)} {v}" for k, v in s["per_domain"].items())
         self.console.print(
             f"[green]✓[/] {s['forms']} form(s) of {s['items']} items "
             f"(seed {s['seed']}); per domain: {per}"
@@ -404,11 +464,11 @@ class Renderer:
                 f"({ov['distinct_items']} distinct items used)"
             )
         for f in s["files"]:
-            self.console.print(f"  {escape(f)}")
+            self.console.print(f"  {_m(f)}")
 
     def grade_report(self, g: GradeReport) -> None:
         t = Table(
-            title=f"{escape(g.title)} · Form {escape(g.form)}: {len(g.candidates)} candidates",
+            title=f"{_m(g.title)} · Form {_m(g.form)}: {len(g.candidates)} candidates",
             title_justify="left",
         )
         t.add_column("Candidate")
@@ -416,11 +476,11 @@ class Renderer:
         t.add_column("Percent", justify="right")
         domains = list(g.candidates[0].by_domain) if g.candidates else []
         for d in domains:
-            t.add_column(d, justify="right")
+            t.add_column(_m(d), justify="right")
         t.add_column("Blank", justify="right")
         for c in g.candidates:
             t.add_row(
-                escape(c.id),
+                _m(c.id),
                 f"{c.correct}/{len(g.items)}",
                 f"{c.percent:.0f} %",
                 *[f"{c.by_domain[d]:.0f} %" for d in domains],
@@ -434,13 +494,13 @@ class Renderer:
             shares = [f"{100 * i.shares.get(L, 0):.0f}" for L in "ABCD"]
             it.add_row(
                 str(i.n),
-                escape(i.id),
-                i.key,
+                _m(i.id),
+                _m(i.key),
                 f"{i.p:.2f}",
                 "—" if i.discrimination is None else f"{i.discrimination:.2f}",
                 *shares,
                 f"{100 * i.shares['blank']:.0f}",
-                Text("; ".join(i.flags), style="yellow"),
+                _text("; ".join(i.flags), "yellow", multiline=False),
             )
         self.console.print(it)
         kr = "—" if g.kr20 is None else f"{g.kr20:.2f}"
@@ -452,6 +512,11 @@ class Renderer:
         if g.problems:
             self.console.print(f"[yellow]{len(g.problems)} row(s) skipped (listed above).[/]")
 
+    def row_problems(self, source: object, problems: list[RowProblem]) -> None:
+        """Skipped rows of a responses CSV, one `file:line: message` each, on stderr."""
+        for p in problems:
+            self.err.print(f"[yellow]{_m(source)}:{p.line}:[/] {_m(p.message)}", soft_wrap=True)
+
     def exam_question(self, s: ExamSession) -> None:
         p, item = s.item()
         i = s.current
@@ -459,7 +524,7 @@ class Renderer:
         self.console.rule(
             f"[bold]Question {i + 1} of {len(s.items)}[/]{mark}  [dim]{len(s.answers)} answered[/]"
         )
-        self.console.print(escape(item.stem.strip()) + "\n")
+        self.console.print(_m(item.stem.strip(), multiline=True) + "\n")
         self.console.print(option_rows(item, p, s.answers.get(i)))
 
     def exam_review(self, s: ExamSession) -> None:
@@ -491,19 +556,22 @@ class Renderer:
             p = s.items[number - 1]
             key = p.shown_letter(q.answer)
             yours = f"you answered {chosen}" if chosen else "not answered"
-            self.console.print(f"[bold]{number}.[/] {escape(q.stem.strip())}")
+            self.console.print(f"[bold]{number}.[/] {_m(q.stem.strip(), multiline=True)}")
             self.console.print(
-                f"   [red]{yours}[/]; best answer [green]{key}[/]: {escape(q.options[q.answer])}"
+                f"   [red]{yours}[/]; best answer [green]{key}[/]: "
+                f"{_m(q.options[q.answer], multiline=True)}"
             )
-            self.console.print(f"   [dim]{escape(q.rationale.answer)}[/]\n")
+            self.console.print(f"   [dim]{_m(q.rationale.answer, multiline=True)}[/]\n")
 
     # ---------------------------------------------------------------- quiz
     def question(
         self, number: int, total: int, p: Presented, item: Question, bp: Blueprint
     ) -> None:
         d = bp.domain_of(item.task)
-        self.console.rule(f"[bold]Question {number} of {total}[/]  [dim]{d.name} · {item.task}[/]")
-        self.console.print(escape(item.stem.strip()))
+        self.console.rule(
+            f"[bold]Question {number} of {total}[/]  [dim]{_m(d.name)} · {_m(item.task)}[/]"
+        )
+        self.console.print(_m(item.stem.strip(), multiline=True))
         self.console.print()
         self.console.print(option_rows(item, p))
         self.console.print()
@@ -517,14 +585,14 @@ class Renderer:
                 f"[bold red]✗ Not quite[/] — you chose {fb.chosen_shown}; "
                 f"the best answer is [bold]{fb.key_shown}[/]"
             )
-        rows = [(Text(fb.key_shown, style="green"), Text(item.rationale.answer.strip()))]
+        rows = [(Text(fb.key_shown, style="green"), _text(item.rationale.answer.strip()))]
         for i, key in enumerate(p.order):
             note = item.rationale.distractors.get(key)
             if note:
                 style = "bold" if "ABCDE"[i] == fb.chosen_shown else "dim"
-                rows.append((Text("ABCDE"[i], style=style), Text(note, style=style)))
+                rows.append((Text("ABCDE"[i], style=style), _text(note, style)))
         self.console.print(lettered(rows))
-        self.console.print(f"[dim]Source: {escape(item.source)}[/]\n")
+        self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]\n")
 
     def score(self, r: ScoreReport, *, stopped_early: bool = False) -> None:
         if stopped_early:
@@ -548,6 +616,9 @@ class Renderer:
         for d in rows:
             frac = d.correct / d.answered if d.answered else None
             t.add_row(
-                f"{d.code}  {d.name}", f"{d.correct}/{d.answered}", _pct(d.percent), bar(frac)
+                f"{_m(d.code)}  {_m(d.name)}",
+                f"{d.correct}/{d.answered}",
+                _pct(d.percent),
+                bar(frac),
             )
         self.console.print(t)

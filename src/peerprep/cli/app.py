@@ -12,11 +12,20 @@ import typer
 from typer.core import TyperGroup
 
 from peerprep import __version__
-from peerprep.errors import ExitCode, PeerprepError
+from peerprep.errors import ExitCode, PeerprepError, describe_os_error
 
 
 class PeerprepGroup(TyperGroup):
-    """Root group: turns a PeerprepError from any subcommand into stderr text + exit code."""
+    """Root group: the one place where what escapes a command becomes stderr text + exit code.
+
+    - PeerprepError: its message (and details), its own exit code.
+    - OSError (full disk, read-only folder, permission denied, a folder where a file
+      should be): one line naming the path and the OS reason, exit 1. The core lets these
+      through rather than wrapping each call, so they are translated here, once.
+    - Ctrl-C outside the quiz and exam loops (which save and report themselves): a short
+      note, exit 130, as shells expect.
+    `--debug` re-raises, so the traceback shows.
+    """
 
     # typer.Context is the public name of the (vendored) click Context it subclasses.
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
@@ -25,10 +34,48 @@ class PeerprepGroup(TyperGroup):
         except PeerprepError as exc:
             if ctx.meta.get("peerprep.debug"):
                 raise
-            from peerprep.render import Renderer
-
-            Renderer().error(exc.message, exc.details)
+            _error(exc.message, exc.details)
             raise typer.Exit(int(exc.exit_code)) from None
+        except BrokenPipeError:
+            if ctx.meta.get("peerprep.debug"):
+                raise
+            # The reader (`peerprep ... | head`) has gone: nothing to tell it. Point stdout
+            # at devnull so the interpreter's last flush does not fail a second time.
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+        except OSError as exc:
+            if ctx.meta.get("peerprep.debug"):
+                raise
+            _error(describe_os_error(exc))
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+        except KeyboardInterrupt:
+            if ctx.meta.get("peerprep.debug"):
+                raise
+            _error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except typer.Abort as exc:
+            # typer.confirm turns Ctrl-C at a prompt into Abort; an Abort from EOF stays typer's.
+            if not isinstance(exc.__context__, KeyboardInterrupt) or ctx.meta.get("peerprep.debug"):
+                raise
+            _error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _error(message: str, details: tuple[str, ...] = ()) -> None:
+    from peerprep.render import Renderer
+
+    Renderer().error(message, details)
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's buffer): nothing to do
+        pass
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}

@@ -290,8 +290,7 @@ def grade(
         raise InvalidInputError(f"{responses} is not UTF-8 text; save it as CSV (UTF-8)") from None
     candidates, problems = read_responses(text, form_key)
     r = Renderer()
-    for p in problems:
-        r.err.print(f"[yellow]{responses}:{p.line}:[/] {p.message}", soft_wrap=True)
+    r.row_problems(responses, problems)
     if (
         not candidates
         and problems

@@ -70,13 +70,13 @@ def anki(
     """An Anki deck (.apkg): a sub-deck per domain; re-importing an edited export updates notes."""
     from peerprep.export.anki import write_apkg
     from peerprep.export.select import output_path
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     b, items = _items(bank, domains, domain, task, form)
     output.mkdir(parents=True, exist_ok=True)
     path = output_path(output, name or "peerprep.apkg", force=force)
     n = write_apkg(b, items, path, namespace=namespace)
-    Renderer().note(f"[green]✓[/] {n} notes written to {path}")
+    Renderer().note(f"[green]✓[/] {n} notes written to {literal(path)}")
 
 
 @app.command("csv")
@@ -92,11 +92,11 @@ def csv(
 ) -> None:
     """One CSV row per item with every field (options, key, rationale, notes, source)."""
     from peerprep.export.table import to_csv
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     _, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep-items.csv", to_csv(items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} items written to {path}")
+    Renderer().note(f"[green]✓[/] {len(items)} items written to {literal(path)}")
 
 
 def _write_text(output: Path, name: str, text: str | bytes, force: bool) -> Path:
@@ -122,11 +122,11 @@ def gift(
 ) -> None:
     """Moodle GIFT, a category per domain, with each option's rationale as feedback."""
     from peerprep.export.gift import to_gift
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     b, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep.gift.txt", to_gift(b, items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} questions written to {path}")
+    Renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
 
 
 @app.command("aiken")
@@ -142,11 +142,11 @@ def aiken(
 ) -> None:
     """Moodle Aiken (questions and keys only: the format has no feedback)."""
     from peerprep.export.gift import to_aiken
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     _, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep.aiken.txt", to_aiken(items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} questions written to {path}")
+    Renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
 
 
 @app.command("qti")
@@ -162,7 +162,7 @@ def qti(
 ) -> None:
     """A QTI 1.2 zip for Canvas: one quiz per domain, or one for a built form (--form)."""
     from peerprep.export.qti import to_qti_zip
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     b, items = _items(bank, domains, domain, task, form)
     if form is not None:
@@ -176,5 +176,5 @@ def qti(
                 groups.append((f"peerprep {d.code} {d.name}", mine))
     path = _write_text(output, name or "peerprep-qti.zip", to_qti_zip(groups), force)
     Renderer().note(
-        f"[green]✓[/] {len(items)} questions in {len(groups)} quiz(zes) written to {path}"
+        f"[green]✓[/] {len(items)} questions in {len(groups)} quiz(zes) written to {literal(path)}"
     )

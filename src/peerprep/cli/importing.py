@@ -49,7 +49,7 @@ def _run(
     from peerprep.errors import BankInvalidError, InvalidInputError
     from peerprep.export import importers
     from peerprep.export.select import output_path
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     bp = load_blueprint(domains)
     try:
@@ -72,7 +72,7 @@ def _run(
         mode=0o644,
     )
     Renderer().note(
-        f"[green]✓[/] {len(items)} items written to {path}. Review the defaults "
+        f"[green]✓[/] {len(items)} items written to {literal(path)}. Review the defaults "
         "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
     )
 

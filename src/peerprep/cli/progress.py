@@ -103,7 +103,9 @@ def export(
     buf = io.StringIO()
     n = export_csv(b, history, buf)
     atomic_write(output, buf.getvalue().encode(), mode=0o600)
-    r.err.print(f"wrote {n} answers to {output}")
+    from peerprep.render import literal
+
+    r.err.print(f"wrote {n} answers to {literal(output)}")
 
 
 @app.command("check")
@@ -130,7 +132,7 @@ def reset(
     progress: ProgressOpt = None,
 ) -> None:
     """Start over: the current progress is moved to a backup, never deleted."""
-    from peerprep.render import Renderer
+    from peerprep.render import Renderer, literal
 
     store = open_store(progress, profile)
     if not store.path.exists():
@@ -139,4 +141,4 @@ def reset(
     if not yes and not typer.confirm(f"Move {store.path} aside and start over?", default=False):
         raise typer.Exit(1)
     moved = store.reset()
-    Renderer().note("Backed up to:\n" + "\n".join(f"  {m}" for m in moved))
+    Renderer().note("Backed up to:\n" + "\n".join(f"  {literal(m)}" for m in moved))

@@ -40,10 +40,12 @@ def study(
     b, store, history, r = with_history(bank, domains, progress, profile)
     rng = random.Random(seed)
     planner = StudyPlanner(b, history.item_stats, now=store.clock(), rng=rng, domain=domain)
+    from peerprep.render import literal
+
+    target = planner.target
     r.note(
-        f"[bold]Studying {planner.target.domain.code} {planner.target.domain.name}[/] "
-        f"({'your choice' if domain else 'your weakest domain'}). "
-        f"{planner.target.reason()}."
+        f"[bold]Studying {literal(target.domain.code)} {literal(target.domain.name)}[/] "
+        f"({'your choice' if domain else 'your weakest domain'}). {literal(target.reason())}."
     )
     r.note(
         "[dim]About 70 % of the questions come from this domain; the rest keep the others fresh.[/]"

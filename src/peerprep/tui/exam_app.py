@@ -2,6 +2,9 @@
 
 All exam logic lives in `peerprep.exams.session.ExamSession`; this module only shows
 it and turns keys into calls, so the plain front end behaves the same.
+
+Item text is data: it is shown as a `Content` (never parsed as Textual markup) made
+`printable`, so neither `[b]` nor an escape sequence in a bank acts on the screen.
 """
 
 from __future__ import annotations
@@ -11,10 +14,17 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, ListItem, ListView, Static
 
 from peerprep.exams.session import ExamSession
+from peerprep.text import printable
+
+
+def inert(text: str) -> Content:
+    """Data for a widget: literal (no markup) and printable (no control sequences)."""
+    return Content(printable(text, multiline=True))
 
 
 def clock(seconds: float) -> str:
@@ -127,13 +137,13 @@ class ExamApp(App[None]):
         self.query_one("#position", Label).update(
             f"Question {i + 1} of {len(s.items)} · {len(s.answers)} answered{flag}"
         )
-        self.query_one("#stem", Static).update(item.stem.strip())
+        self.query_one("#stem", Static).update(inert(item.stem.strip()))
         lines = []
         for n, key in enumerate(p.order):
             letter = "ABCDE"[n]
             mark = "●" if s.answers.get(i) == letter else "○"
             lines.append(f"{mark} {letter}  {item.options[key]}")
-        self.query_one("#options", Static).update("\n\n".join(lines))
+        self.query_one("#options", Static).update(inert("\n\n".join(lines)))
         self.tick()
 
     # ---------------------------------------------------------------- actions
