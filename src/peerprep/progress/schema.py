@@ -44,6 +44,8 @@ class SessionStart(_Event):
     # interrupted session resumes exactly where it stopped.
     items: list[tuple[str, str]]
     label: str = ""
+    # An exam's time limit. Files from before this field kept it in `label` as "limit:S".
+    limit_seconds: Annotated[float, Field(gt=0)] | None = None
 
 
 class SessionEnd(_Event):
