@@ -325,15 +325,21 @@ class PracticeService:
 
         session = new_session_id()
         claim = self.claim(session, "exam")
-        self.save(
-            SessionStart(
-                session=session,
-                at=self.clock(),
-                mode="exam",
-                items=[(p.item_id, encode_order(self.bank.get(p.item_id), p)) for p in presented],
-                limit_seconds=limit_seconds,
+        try:
+            self.save(
+                SessionStart(
+                    session=session,
+                    at=self.clock(),
+                    mode="exam",
+                    items=[
+                        (p.item_id, encode_order(self.bank.get(p.item_id), p)) for p in presented
+                    ],
+                    limit_seconds=limit_seconds,
+                )
             )
-        )
+        except BaseException:
+            claim.release()
+            raise
         return self._exam_run(session, presented, limit_seconds, 0.0, {}, set(), claim)
 
     def unfinished_exams(self, history: History) -> list[tuple[Start, dict[str, Any] | None]]:
@@ -584,11 +590,23 @@ class ExamRun:
             )
         )
 
-    def record_submission(self) -> None:
+    def record_submission(self) -> bool:
         """The submitted answers count toward progress and mastery; the session closes.
 
         No per-item timing in an exam, so review cards are rated on right/wrong alone.
+        Returns False if a Ctrl-C stopped the write before it happened: the exam is then
+        still open on disk (its last snapshot holds the answers) and can be resumed.
         """
+        try:
+            self._record_submission()
+        except InterruptedAfterSave:
+            return True
+        except KeyboardInterrupt:
+            pending = self.service.store.load().unfinished_exams()
+            return all(start.session != self.session for start, _ in pending)
+        return True
+
+    def _record_submission(self) -> None:
         from peerprep.progress.schema import AnswerEvent, SessionEnd
 
         s = self.exam

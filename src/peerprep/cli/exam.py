@@ -121,7 +121,12 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
             run.snapshot()
             r.note("[dim]Exam saved with its time left. Continue with `peerprep exam --resume`.[/]")
             return int(ExitCode.INTERRUPTED)
-        run.record_submission()
+        if not run.record_submission():
+            r.note(
+                "[yellow]Interrupted while recording the result: the exam was NOT submitted. "
+                "Continue with `peerprep exam --resume`.[/]"
+            )
+            return int(ExitCode.INTERRUPTED)
     r.exam_result(session)
     return int(ExitCode.OK)
 
