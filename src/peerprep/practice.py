@@ -313,7 +313,7 @@ class PracticeService:
         notice.left_out = len(u.answered) - len(earlier)
         quiz = QuizSession(self.bank, presented, clock=self.monotonic, earlier=earlier)
         drill = Drill(self, quiz, mode=u.start.mode, session=session, started=True)  # type: ignore[arg-type]
-        drill.claim = self.claim(session, "session")
+        drill.claim = self.claim(session, u.start.mode)
         return drill, notice
 
     # ------------------------------------------------------------ exams
@@ -503,7 +503,7 @@ class Drill:
             # A new session's start is saved with its first answer: a session abandoned
             # unanswered leaves nothing behind. Claimed now, before anyone could see it.
             if self.claim is None:
-                self.claim = svc.claim(self.session, "session")
+                self.claim = svc.claim(self.session, self.mode)
             events.append(
                 SessionStart(
                     session=self.session,
