@@ -391,12 +391,13 @@ def test_os_error_message_is_inert(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 def test_ctrl_c_outside_the_quiz_loop_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    import peerprep.cli.quiz
+    import peerprep.cli.options
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(peerprep.cli.quiz, "load_bank", interrupted)
+    # Loading the bank happens before any quiz loop exists to catch the interrupt.
+    monkeypatch.setattr(peerprep.cli.options, "load_bank", interrupted)
     r = invoke(["quiz"])
     assert r.exit_code == 130, r.output
     assert r.stderr.strip() == "error: interrupted"

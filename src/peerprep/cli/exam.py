@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,11 +15,10 @@ from peerprep.cli.options import (
     ProfileOpt,
     ProgressOpt,
     load_bank,
-    with_history,
 )
 
 if TYPE_CHECKING:
-    from peerprep.exams.session import ExamSession
+    from peerprep.cli.env import Environment
 
 app = typer.Typer(
     help="Mock exams: a timed simulation, printable forms with keys, and class grading.",
@@ -51,139 +51,85 @@ def exam(
     """A timed, full-length exam simulation scored by domain (subcommands: build, grade)."""
     if ctx.invoked_subcommand is not None:
         return
-    import os
+    from peerprep.cli.env import Environment
+
+    code = start_exam(
+        Environment.from_process(),
+        ExamRequest(items, minutes, plain, resume, seed, bank, domains, profile, progress),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class ExamRequest:
+    """`peerprep exam` (the timed simulation) as parsed from its options."""
+
+    items: int | None = None
+    minutes: int | None = None
+    plain: bool = False
+    resume: bool = False
+    seed: int | None = None
+    bank: Path | None = None
+    domains: Path | None = None
+    profile: str = "default"
+    progress: Path | None = None
+
+
+def start_exam(env: Environment, q: ExamRequest) -> int:
+    """Run the timed exam in an environment; returns the exit code (130: left, resumable)."""
     import random
-    import sys
 
-    from peerprep.engine.draw import Presented, draw, present
-    from peerprep.errors import InvalidInputError
-    from peerprep.exams.session import ExamSession
-    from peerprep.progress.schema import ExamState, SessionStart
-    from peerprep.progress.store import new_session_id
+    from peerprep.cli.env import open_practice
+    from peerprep.engine.draw import draw, present
+    from peerprep.errors import ExitCode, InvalidInputError
+    from peerprep.render import literal
 
-    b, store, history, r = with_history(bank, domains, progress, profile)
-    pending = history.unfinished_exams()
-    if resume:
+    o = open_practice(env, q.bank, q.domains, q.progress, q.profile, read_history=q.resume)
+    svc, r, b = o.service, o.r, o.bank
+    if q.resume:
+        assert o.history is not None
+        pending = svc.unfinished_exams(o.history)
         if not pending:
             raise InvalidInputError("there is no interrupted exam to resume")
-        start, snap = pending[0]
-        session_id = start.session
-        presented = [Presented(i, tuple(o)) for i, o in start.items]
-        missing = [p.item_id for p in presented if p.item_id not in b]
-        if missing:
-            raise InvalidInputError(f"items of that exam are no longer in the bank: {missing}")
-        limit = float(start.label.split(":")[1]) if start.label.startswith("limit:") else 7200.0
-        elapsed = float(snap["elapsed"]) if snap else 0.0
-        answers = {
-            int(k): presented[int(k)].shown_letter(v)
-            for k, v in (snap["answers"] if snap else {}).items()
-        }
-        flagged = {int(i) for i in (snap["flagged"] if snap else [])}
-        if elapsed >= limit:
+        run, notice = svc.resume_exam(*pending[0])
+        for message in notice.messages():
+            r.note(f"[yellow]{literal(message)}[/]")
+        if run.exam.expired:
             r.note("[yellow]The time for that exam had already run out; submitting it now.[/]")
     else:
-        n = items or b.blueprint.exam.items
-        limit = 60.0 * (minutes or b.blueprint.exam.minutes)
-        rng = random.Random(seed)
+        n = q.items or b.blueprint.exam.items
+        rng = random.Random(q.seed)
         presented = present(b, draw(b, rng, count=n), rng)
-        session_id, elapsed, answers, flagged = new_session_id(), 0.0, {}, set()
-        store.append(
-            SessionStart(
-                session=session_id,
-                at=store.clock(),
-                mode="exam",
-                items=[(p.item_id, "".join(p.order)) for p in presented],
-                label=f"limit:{limit:g}",
+        run = svc.new_exam(presented, limit_seconds=60.0 * (q.minutes or b.blueprint.exam.minutes))
+    use_tui = not q.plain and env.stdin_isatty and env.stdout_isatty and env.term != "dumb"
+    with run:
+        session = run.exam
+        try:
+            if session.expired:
+                session.submit(timed_out=True)
+            elif use_tui:
+                from peerprep.tui.exam_app import run_exam_app
+
+                run_exam_app(session)
+            else:
+                from peerprep.cli.exam_plain import run_plain_exam
+
+                run_plain_exam(session, r, env.input)
+        except KeyboardInterrupt:
+            pass  # a Ctrl-C during a save: the exam is saved below and can be resumed
+        if session.result is None:  # left without submitting: saved, resumable
+            run.snapshot()
+            r.note("[dim]Exam saved with its time left. Continue with `peerprep exam --resume`.[/]")
+            return int(ExitCode.INTERRUPTED)
+        if not run.record_submission():
+            r.note(
+                "[yellow]Interrupted while recording the result: the exam was NOT submitted. "
+                "Continue with `peerprep exam --resume`.[/]"
             )
-        )
-
-    def save(s: ExamSession) -> None:
-        store.append(
-            ExamState(
-                session=session_id,
-                at=store.clock(),
-                elapsed=s.elapsed,
-                limit=s.limit,
-                answers=s.original_answers(),  # type: ignore[arg-type]
-                flagged=s.flagged_list(),
-            )
-        )
-
-    session = ExamSession(
-        b,
-        presented,
-        limit_seconds=limit,
-        elapsed=elapsed,
-        answers=answers,
-        flagged=flagged,
-        on_change=save,
-    )
-    use_tui = (
-        not plain
-        and sys.stdin.isatty()
-        and sys.stdout.isatty()
-        and os.environ.get("TERM", "dumb") != "dumb"
-    )
-    if session.expired:
-        session.submit(timed_out=True)
-    elif use_tui:
-        from peerprep.tui.exam_app import run_exam_app
-
-        run_exam_app(session)
-    else:
-        from peerprep.cli.exam_plain import run_plain_exam
-
-        run_plain_exam(session, r, r.console.input)
-    if session.result is None:  # left without submitting: saved, resumable
-        save(session)
-        r.note("[dim]Exam saved with its time left. Continue with `peerprep exam --resume`.[/]")
-        raise typer.Exit(130)
-    _finish(session, store, session_id)
+            return int(ExitCode.INTERRUPTED)
     r.exam_result(session)
-
-
-def _finish(session: ExamSession, store: object, session_id: str) -> None:
-    """Record the submitted answers (they count toward mastery) and close the session."""
-    from peerprep.progress.schema import AnswerEvent, SessionEnd
-    from peerprep.progress.store import ProgressStore
-
-    assert isinstance(store, ProgressStore)
-    assert session.result is not None
-    now = store.clock()
-    events: list[AnswerEvent | SessionEnd] = []
-    for i, letter in sorted(session.answers.items()):
-        p, q = session.item(i)
-        key = p.original_key(letter)
-        events.append(
-            AnswerEvent(
-                session=session_id,
-                at=now,
-                item=q.id,
-                chosen=key,  # type: ignore[arg-type]
-                correct=key == q.answer,
-                seconds=0.0,
-                mode="exam",
-            )
-        )
-    events.append(SessionEnd(session=session_id, at=now))
-    exam = session.bank.blueprint.exam
-    pace = exam.minutes * 60 / exam.items
-
-    def update_cards(cards: dict[str, dict[str, object]]) -> None:
-        from peerprep.engine import schedule
-
-        for ev in events:
-            if isinstance(ev, AnswerEvent):  # no per-item timing in an exam: rated on right/wrong
-                cards[ev.item] = schedule.review(
-                    cards.get(ev.item),
-                    ev.item,
-                    correct=ev.correct,
-                    seconds=0.0,
-                    when=now,
-                    pace_seconds=pace,
-                )
-
-    store.append(*events, on_cards=update_cards)
+    return int(ExitCode.OK)
 
 
 @app.command("build")

@@ -1,32 +1,25 @@
 """`peerprep quiz`: answer questions in the terminal with immediate feedback.
 
 Every answer is saved (atomically, fsynced) before its feedback is shown, so whatever
-the screen confirmed is on disk, whatever happens next.
+the screen confirmed is on disk, whatever happens next. The saving, resuming and
+scoring live in `peerprep.practice`; this module asks, parses and shows.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerprep.cli.options import (
-    BankOpt,
-    DomainsOpt,
-    ProfileOpt,
-    ProgressOpt,
-    load_bank,
-    open_store,
-)
+from peerprep.cli.options import BankOpt, DomainsOpt, ProfileOpt, ProgressOpt
 
 if TYPE_CHECKING:
-    from peerprep.bank import Bank
-    from peerprep.engine.draw import Presented
-    from peerprep.engine.session import Feedback, QuizSession
-    from peerprep.progress.schema import Mode, SessionStart
-    from peerprep.progress.store import ProgressStore
+    from collections.abc import Callable
+
+    from peerprep.cli.env import Environment
+    from peerprep.practice import Drill
     from peerprep.render import Renderer
 
 PROMPT = "Your answer ({letters}, q to stop): "
@@ -36,19 +29,32 @@ class _Quit(Exception):
     """The candidate typed q."""
 
 
-def run_quiz(
-    session: QuizSession,
-    r: Renderer,
-    ask: Callable[[str], str],
-    on_answer: Callable[[Feedback], None] = lambda fb: None,
-) -> None:
-    """Drive a session with an input function until it ends or the user stops.
+@dataclass(frozen=True)
+class QuizRequest:
+    """`peerprep quiz` as parsed from its options."""
 
-    `on_answer` runs (and must succeed) before feedback is shown. EOFError and
-    KeyboardInterrupt propagate to the caller; every answer given so far was saved.
+    count: int = 10
+    domain: str | None = None
+    tasks: list[str] = field(default_factory=list)
+    missed: bool = False
+    new: bool = False
+    resume: bool = False
+    seed: int | None = None
+    bank: Path | None = None
+    domains: Path | None = None
+    profile: str = "default"
+    progress: Path | None = None
+
+
+def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str]) -> None:
+    """Ask until the session ends or the user stops.
+
+    `drill.answer` saves each answer before its feedback is shown. _Quit, EOFError and
+    KeyboardInterrupt propagate to the caller; what was counted is what was saved.
     """
     from peerprep.engine.session import parse_choice
 
+    session = drill.quiz
     bp = session.bank.blueprint
     while not session.finished:
         p, item = session.current()
@@ -63,8 +69,11 @@ def run_quiz(
             if choice is not None:
                 break
             r.note(f"[yellow]Please type one of {letters}, or q to stop.[/]")
-        fb = session.answer(choice)
-        on_answer(fb)
+        fb = drill.answer(choice)
+        store = drill.service.store
+        if store.notices:  # e.g. a damaged file was moved aside on this first write
+            r.notices(store.notices)
+            store.notices.clear()
         r.feedback(fb)
 
 
@@ -94,142 +103,103 @@ def quiz(
     progress: ProgressOpt = None,
 ) -> None:
     """Answer questions drawn by the blueprint weights (or one domain or task), with rationales."""
+    from peerprep.cli.env import Environment
+
+    request = QuizRequest(
+        count, domain, list(task or []), missed, new, resume, seed, bank, domains, profile, progress
+    )
+    code = start_quiz(Environment.from_process(), request)
+    if code:
+        raise typer.Exit(code)
+
+
+def start_quiz(env: Environment, q: QuizRequest) -> int:
+    """Run `peerprep quiz` in an environment; returns the exit code."""
     import random
 
-    from peerprep.engine.draw import Presented, draw, present
+    from peerprep.cli.env import open_practice
+    from peerprep.engine.draw import draw, present
     from peerprep.errors import InvalidInputError
-    from peerprep.render import Renderer
+    from peerprep.render import literal
 
-    if domain is not None and task:
+    if q.domain is not None and q.tasks:
         raise InvalidInputError("use --domain or --task, not both")
-    if resume and (domain or task or missed or new):
+    filtered = bool(q.domain or q.tasks or q.missed or q.new)
+    if q.resume and filtered:
         raise InvalidInputError("--resume continues a session as it was; drop the other filters")
-    b = load_bank(bank, domains)
-    store = open_store(progress, profile)
-    r = Renderer()
-    rng = random.Random(seed)
-    offer = sys.stdin.isatty() and not (domain or task or missed or new or resume)
+    offer = env.stdin_isatty and not (filtered or q.resume)
     # History is read only when something needs it, so a plain quiz starts fast.
-    history = store.load() if (missed or new or resume or offer) else None
-    r.notices(store.notices)
-    store.notices.clear()
-
-    unfinished = [u for u in history.unfinished() if u.start.mode == "quiz"] if history else []
+    o = open_practice(
+        env,
+        q.bank,
+        q.domains,
+        q.progress,
+        q.profile,
+        read_history=q.missed or q.new or q.resume or offer,
+    )
+    history, svc, r = o.history, o.service, o.r
+    unfinished = svc.unfinished_quizzes(history) if history else []
+    resume = q.resume
     if offer and unfinished:
         u = unfinished[0]
-        resume = typer.confirm(
+        resume = env.confirm(
             f"You have an unfinished quiz from {u.start.when:%Y-%m-%d %H:%M} UTC "
             f"({len(u.answered)} of {len(u.start.items)} answered). Resume it?",
             default=True,
         )
-    session_id: str | None = None  # None: a new session (see drill)
     if resume:
         if not unfinished:
             raise InvalidInputError("there is no unfinished quiz to resume")
         u = unfinished[0]
-        session_id = u.start.session
-        presented = [Presented(i, tuple(order)) for i, order in u.remaining if i in b]
-        earlier = [(a["item"], a["correct"]) for a in u.answered if a["item"] in b]
-        r.note(f"Resuming: {len(u.answered)} answered, {len(presented)} to go.")
+        drill, notice = svc.resume_drill(u)
+        for message in notice.messages():
+            r.note(f"[yellow]{literal(message)}[/]")
+        r.note(f"Resuming: {len(u.answered)} answered, {len(drill.quiz.presented)} to go.")
     else:
-        assert history is not None or not (missed or new)
-        only = history.missed if history and missed else None
+        assert history is not None or not (q.missed or q.new)
+        only = history.missed if history and q.missed else None
         if only is not None and not only:
             r.note("No missed items to drill: every item you answered, you last got right.")
-            return
+            return 0
+        rng = random.Random(q.seed)
+        b = o.bank
         ids = draw(
             b,
             rng,
-            count=count,
-            domain=domain,
-            tasks=[t.upper() for t in task or []],
+            count=q.count,
+            domain=q.domain,
+            tasks=[t.upper() for t in q.tasks],
             only=only,
-            prefer=(b.ids - history.seen) if history and new else None,
+            prefer=(b.ids - history.seen) if history and q.new else None,
         )
-        presented = present(b, ids, rng)
-        earlier = []
-    drill(b, store, r, presented, mode="quiz", session_id=session_id, earlier=earlier)
+        drill = svc.new_drill(present(b, ids, rng), mode="quiz")
+    return drill_and_close(drill, r, env)
 
 
-def drill(
-    b: Bank,
-    store: ProgressStore,
-    r: Renderer,
-    presented: list[Presented],
-    *,
-    mode: Mode,
-    session_id: str | None = None,
-    earlier: list[tuple[str, bool]] | None = None,
-) -> None:
-    """Run a question-by-question session (quiz, study, review) and save every answer.
-
-    Each answer is saved, with its review card updated in the same atomic write, before
-    its feedback is shown. Without `session_id` this is a new session, whose start is
-    saved together with its first answer (a session abandoned unanswered leaves nothing).
-    """
-    from peerprep.progress.schema import SessionStart
-    from peerprep.progress.store import new_session_id
-
-    start: SessionStart | None = None
-    if session_id is None:
-        session_id = new_session_id()
-        start = SessionStart(
-            session=session_id,
-            at=store.clock(),
-            mode=mode,
-            items=[(p.item_id, "".join(p.order)) for p in presented],
-        )
-    from peerprep.engine import schedule
-    from peerprep.engine.session import QuizSession
+def drill_and_close(drill: Drill, r: Renderer, env: Environment) -> int:
+    """Run a question-by-question session (quiz, study, review) to its end or a stop, then
+    show the score of what is saved; returns the exit code (130 after Ctrl-C)."""
     from peerprep.errors import ExitCode
-    from peerprep.progress.schema import AnswerEvent, SessionEnd
-
-    exam = b.blueprint.exam
-    pace = exam.minutes * 60 / exam.items
-    session = QuizSession(b, presented, earlier=earlier or [])
-
-    def save(fb: Feedback) -> None:
-        nonlocal start
-        now = store.clock()
-        seconds = round(fb.seconds, 2)
-
-        def update_card(cards: dict[str, dict[str, Any]]) -> None:
-            cards[fb.item.id] = schedule.review(
-                cards.get(fb.item.id),
-                fb.item.id,
-                correct=fb.correct,
-                seconds=seconds,
-                when=now,
-                pace_seconds=pace,
-            )
-
-        events: list[SessionStart | AnswerEvent] = [start] if start is not None else []
-        answer = AnswerEvent(
-            session=session_id,
-            at=now,
-            item=fb.item.id,
-            chosen=fb.chosen_original,  # type: ignore[arg-type]  # one of A-E
-            correct=fb.correct,
-            seconds=seconds,
-            mode=mode,
-        )
-        store.append(*events, answer, on_cards=update_card)
-        start = None
-        if store.notices:  # e.g. a damaged file was moved aside on this first write
-            r.notices(store.notices)
-            store.notices.clear()
 
     code = ExitCode.OK
-    try:
-        run_quiz(session, r, r.console.input, on_answer=save)
-    except (_Quit, EOFError):
-        pass
-    except KeyboardInterrupt:
-        code = ExitCode.INTERRUPTED
-    if session.finished and start is None:  # saved, i.e. at least one answer was given
-        store.append(SessionEnd(session=session_id, at=store.clock()))
-    r.score(session.report(), stopped_early=not session.finished)
-    if not session.finished and mode == "quiz":
-        r.note("[dim]Your answers are saved. Continue with `peerprep quiz --resume`.[/]")
-    if code:
-        raise typer.Exit(int(code))
+    with drill:
+        try:
+            run_quiz(drill, r, env.input)
+        except (_Quit, EOFError):
+            pass
+        except KeyboardInterrupt:
+            code = ExitCode.INTERRUPTED
+        session = drill.quiz
+        if session.finished:
+            drill.end()
+        r.score(session.report(), stopped_early=not session.finished)
+        if drill.interrupted_save == "saved":
+            r.note("[yellow]Interrupted while saving: your last answer was saved.[/]")
+        elif drill.interrupted_save == "not saved":
+            r.note(
+                "[yellow]Interrupted while saving: your last answer was NOT saved "
+                "(it is not in this score).[/]"
+            )
+        if not session.finished and drill.mode == "quiz" and drill.saved_any:
+            r.note("[dim]Your answers are saved. Continue with `peerprep quiz --resume`.[/]")
+    return int(code)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +15,9 @@ from peerprep.cli.options import (
     ProgressOpt,
     with_history,
 )
+
+if TYPE_CHECKING:
+    from peerprep.cli.env import Environment
 
 CountOpt = Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for a repeatable session.")]
@@ -31,26 +35,48 @@ def study(
     progress: ProgressOpt = None,
 ) -> None:
     """Practise where you are weakest: the weakest domain's weak or little-seen tasks."""
+    from peerprep.cli.env import Environment
+
+    code = start_study(
+        Environment.from_process(), count, domain, seed, bank, domains, profile, progress
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+def start_study(
+    env: Environment,
+    count: int,
+    domain: str | None,
+    seed: int | None,
+    bank: Path | None,
+    domains: Path | None,
+    profile: str,
+    progress: Path | None,
+) -> int:
     import random
 
-    from peerprep.cli.quiz import drill
+    from peerprep.cli.env import open_practice
+    from peerprep.cli.quiz import drill_and_close
     from peerprep.engine.draw import present
     from peerprep.engine.study import StudyPlanner
 
-    b, store, history, r = with_history(bank, domains, progress, profile)
+    o = open_practice(env, bank, domains, progress, profile)
+    assert o.history is not None
     rng = random.Random(seed)
-    planner = StudyPlanner(b, history.item_stats, now=store.clock(), rng=rng, domain=domain)
+    planner = StudyPlanner(o.bank, o.history.item_stats, now=env.clock(), rng=rng, domain=domain)
     from peerprep.render import literal
 
     target = planner.target
-    r.note(
+    o.r.note(
         f"[bold]Studying {literal(target.domain.code)} {literal(target.domain.name)}[/] "
         f"({'your choice' if domain else 'your weakest domain'}). {literal(target.reason())}."
     )
-    r.note(
+    o.r.note(
         "[dim]About 70 % of the questions come from this domain; the rest keep the others fresh.[/]"
     )
-    drill(b, store, r, present(b, planner.draw(count), rng), mode="study")
+    drill = o.service.new_drill(present(o.bank, planner.draw(count), rng), mode="study")
+    return drill_and_close(drill, o.r, env)
 
 
 def review(
@@ -64,26 +90,45 @@ def review(
     progress: ProgressOpt = None,
 ) -> None:
     """Review the items your spaced-repetition schedule (FSRS) says are due, oldest first."""
+    from peerprep.cli.env import Environment
+
+    code = start_review(Environment.from_process(), count, seed, bank, domains, profile, progress)
+    if code:
+        raise typer.Exit(code)
+
+
+def start_review(
+    env: Environment,
+    count: int,
+    seed: int | None,
+    bank: Path | None,
+    domains: Path | None,
+    profile: str,
+    progress: Path | None,
+) -> int:
     import random
 
-    from peerprep.cli.quiz import drill
+    from peerprep.cli.env import open_practice
+    from peerprep.cli.quiz import drill_and_close
     from peerprep.engine import schedule
     from peerprep.engine.draw import present
 
-    b, store, history, r = with_history(bank, domains, progress, profile)
-    now = store.clock()
-    due = [(i, d) for i, d in schedule.due(history.cards, now) if i in b][:count]
+    o = open_practice(env, bank, domains, progress, profile)
+    assert o.history is not None
+    now = env.clock()
+    due = [(i, d) for i, d in schedule.due(o.history.cards, now) if i in o.bank][:count]
     if not due:
-        upcoming = sorted(history.cards.values(), key=lambda c: c["due"])
+        upcoming = sorted(o.history.cards.values(), key=lambda c: c["due"])
         when = (
             f" The next is due {upcoming[0]['due'][:16].replace('T', ' ')} UTC."
             if upcoming
             else (" Answer some questions first (quiz, study or exam).")
         )
-        r.note(f"Nothing is due for review.{when}")
-        return
-    r.note(f"{len(due)} item(s) due for review, oldest first.")
-    drill(b, store, r, present(b, [i for i, _ in due], random.Random(seed)), mode="review")
+        o.r.note(f"Nothing is due for review.{when}")
+        return 0
+    o.r.note(f"{len(due)} item(s) due for review, oldest first.")
+    presented = present(o.bank, [i for i, _ in due], random.Random(seed))
+    return drill_and_close(o.service.new_drill(presented, mode="review"), o.r, env)
 
 
 def readiness(

@@ -72,20 +72,35 @@ class QuizSession:
             self._shown_at = self.clock()
         return p, self.bank.get(p.item_id)
 
-    def answer(self, shown_letter: str) -> Feedback:
+    def grade(self, shown_letter: str) -> Feedback:
+        """The feedback for a choice on the current item, without counting it yet.
+
+        The caller saves it first and then calls `record`: an answer counts in the score
+        only once it is on disk (a Ctrl-C during the save must not leave it counted).
+        """
         p, item = self.current()
         if shown_letter not in "ABCDE"[: len(p.order)]:
             raise ValueError(f"{shown_letter!r} is not an option of this item")
         started = self._shown_at if self._shown_at is not None else self.clock()
-        fb = Feedback(
+        return Feedback(
             item=item,
             presented=p,
             chosen_shown=shown_letter,
             correct=p.original_key(shown_letter) == item.answer,
             seconds=max(0.0, self.clock() - started),
         )
+
+    def record(self, fb: Feedback) -> None:
+        """Count a graded answer and move on to the next item."""
+        if self.finished or fb.presented is not self.presented[self.position]:
+            raise ValueError("that feedback is not for the current item")
         self.answers.append(fb)
         self._shown_at = None
+
+    def answer(self, shown_letter: str) -> Feedback:
+        """Grade and record in one step (for callers with nothing to save in between)."""
+        fb = self.grade(shown_letter)
+        self.record(fb)
         return fb
 
     def report(self) -> ScoreReport:

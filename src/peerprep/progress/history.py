@@ -37,6 +37,7 @@ class Start(NamedTuple):
     mode: str
     items: list[tuple[str, str]]
     label: str
+    limit_seconds: float | None = None  # exams only; older files keep it in `label`
 
     @property
     def when(self) -> dt.datetime:
@@ -97,6 +98,7 @@ class History:
                         e["mode"],
                         [tuple(p) for p in e["items"]],
                         e.get("label", ""),
+                        e.get("limit_seconds"),
                     ),
                 )
             elif kind == "session_end":

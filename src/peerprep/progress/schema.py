@@ -13,7 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 SCHEMA_VERSION: Literal[2] = 2
 SEAL_AT = 256  # events in the live tail before it is sealed into a segment
@@ -44,6 +51,17 @@ class SessionStart(_Event):
     # interrupted session resumes exactly where it stopped.
     items: list[tuple[str, str]]
     label: str = ""
+    # An exam's time limit. Files from before this field kept it in `label` as "limit:S".
+    limit_seconds: Annotated[float, Field(gt=0)] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_limit(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Written only when set (exams), so other sessions are stored exactly as before
+        # and a file without exams stays readable by earlier versions.
+        data: dict[str, Any] = handler(self)
+        if data.get("limit_seconds") is None:
+            data.pop("limit_seconds", None)
+        return data
 
 
 class SessionEnd(_Event):
