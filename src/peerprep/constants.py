@@ -1,11 +1,13 @@
 """Numbers and letters that several modules must agree on, defined once.
 
-Plain Python with no imports, so any module (the CLI's fast path included) can use it.
+It imports nothing of peerprep's, so any module (the CLI's fast path too) can use it.
 A value that belongs to the exam itself (items, minutes, weights) lives in domains.yaml;
 what is here is what the code assumes whatever the blueprint says.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 # Option letters, in the order a form prints them. An item has 3 to 5 options.
 OPTION_LETTERS = "ABCDE"
@@ -42,5 +44,5 @@ MIN_ITEMS_PER_TASK = 8
 SHARED_FILE_MODE = 0o644
 
 # The machine-readable key of a printed form (exams/formkey.py).
-FORM_KEY_FORMAT = "peerprep-form-key"
-FORM_KEY_VERSION = 2
+FORM_KEY_FORMAT: Final = "peerprep-form-key"
+FORM_KEY_VERSION: Final = 2

@@ -141,8 +141,7 @@ def validate_items(
                         origin.file,
                         origin.line_of("id"),
                         "id",
-                        f"duplicate id {item_id}; first used at "
-                        f"{there.file}:{there.line_of('id')}",
+                        f"duplicate id {item_id}; first used at {there.file}:{there.line_of('id')}",
                     )
                 )
             else:
