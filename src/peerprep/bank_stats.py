@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from peerprep.bank import Bank
+from peerprep.constants import MIN_ITEMS_PER_TASK
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class BankStats:
         }
 
 
-def bank_stats(bank: Bank, *, min_per_task: int = 8) -> BankStats:
+def bank_stats(bank: Bank, *, min_per_task: int = MIN_ITEMS_PER_TASK) -> BankStats:
     bp = bank.blueprint
     per_task = Counter(q.task for q in bank)
     shares = bp.shares()
@@ -67,14 +68,12 @@ def bank_stats(bank: Bank, *, min_per_task: int = 8) -> BankStats:
     for d in bp.domains:
         n = sum(per_task[t.code] for t in d.tasks)
         domains.append(DomainCount(d.code, d.name, n, n / total if total else 0.0, shares[d.code]))
-    letters: Counter[str] = Counter(q.answer for q in bank)
-    width = max((len(q.options) for q in bank), default=4)
     return BankStats(
         total=total,
         min_per_task=min_per_task,
         domains=domains,
         tasks=tasks,
-        answer_letters={k: letters[k] for k in "ABCDE"[:width]},
+        answer_letters=bank.answer_letters(),
         cognitive=dict(Counter(q.cognitive for q in bank).most_common()),
         difficulty=dict(sorted(Counter(q.difficulty for q in bank).items())),
     )

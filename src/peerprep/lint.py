@@ -214,9 +214,9 @@ def lint(bank: Bank, *, similarity: float = DEFAULT_SIMILARITY) -> LintReport:
         raw.append(Finding("near-duplicate", f"stem is {score:.0f} % similar to {a.id}", b.id))
 
     n = len(questions)
-    width = max((len(q.options) for q in questions), default=4)
-    letters: Counter[str] = Counter(q.answer for q in questions)
-    counts = {k: letters[k] for k in "ABCDE"[:width]}
+    # The same spread `bank stats` shows, from the same place.
+    counts = bank.answer_letters()
+    width = len(counts)
     lo, hi = 1 / width - LETTER_TOLERANCE, 1 / width + LETTER_TOLERANCE
     for k, c in counts.items():
         share = c / n if n else 0.0

@@ -46,6 +46,8 @@ def _run(
     import yaml
 
     from peerprep.atomic import atomic_write
+    from peerprep.bank import load_bank
+    from peerprep.constants import SHARED_FILE_MODE
     from peerprep.errors import BankInvalidError, InvalidInputError
     from peerprep.export import importers
     from peerprep.export.select import output_path
@@ -57,24 +59,39 @@ def _run(
     except UnicodeDecodeError:
         raise InvalidInputError(f"{source} is not UTF-8 text") from None
     reader = importers.from_csv if kind == "csv" else importers.from_gift
+    path = output_path(output, f"imported-{source.stem}.yaml", force=force)
+    # Ids must be new to the bank the file joins (the bundled one for question_bank/);
+    # a file that --force replaces does not count.
+    existing = [load_bank(output, bp)] if output.is_dir() and _holds_yaml(output) else []
     if task is None and sys.stdin.isatty():
         _, problems = reader(text, str(source), bp, task=None, id_prefix=prefix)
         if any(p.field == "task" for p in problems):
             task = typer.prompt("Task code for items without one (e.g. II9)")
-    items, problems = reader(text, str(source), bp, task=task, id_prefix=prefix)
+    items, problems = reader(
+        text, str(source), bp, task=task, id_prefix=prefix, existing=existing, replacing=path
+    )
     if problems:
         raise BankInvalidError(problems, what=f"import of {source}")
     output.mkdir(parents=True, exist_ok=True)
-    path = output_path(output, f"imported-{source.stem}.yaml", force=force)
     atomic_write(
         path,
         yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode(),
-        mode=0o644,
+        mode=SHARED_FILE_MODE,
     )
     Renderer().note(
         f"[green]✓[/] {len(items)} items written to {literal(path)}. Review the defaults "
         "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
     )
+
+
+def _holds_yaml(folder: Path) -> bool:
+    from peerprep.bank import bank_files
+    from peerprep.errors import InvalidInputError
+
+    try:
+        return bool(bank_files(folder))
+    except InvalidInputError:  # no bank there yet: the import starts one
+        return False
 
 
 @app.command("csv")

@@ -13,7 +13,9 @@ from itertools import combinations
 
 from peerprep.bank import Bank
 from peerprep.blueprint import allocate
+from peerprep.constants import form_minutes
 from peerprep.engine.draw import Presented, draw, present
+from peerprep.exams.formkey import FormKey, build_key
 
 
 @dataclass(frozen=True)
@@ -58,27 +60,28 @@ def build_forms(bank: Bank, *, forms: int, items: int, seed: int) -> FormSet:
     return FormSet(out, seed, per_domain)
 
 
-def key_document(bank: Bank, form: Form, *, title: str, seed: int) -> dict[str, object]:
-    """The machine-readable key that `exam grade` reads (see exams.grade.FormKey)."""
-    rows = []
-    for n, p in enumerate(form.items, start=1):
-        q = bank.get(p.item_id)
-        rows.append(
-            {
-                "n": n,
-                "id": q.id,
-                "task": q.task,
-                "domain": bank.blueprint.domain_of(q.task).code,
-                "key": p.shown_letter(q.answer),
-                "options": len(p.order),
-                "order": "".join(p.order),
-            }
-        )
-    return {
-        "format": "peerprep-form-key",
-        "version": 1,
-        "title": title,
-        "form": form.number,
-        "seed": seed,
-        "items": rows,
-    }
+def minutes_for(bank: Bank, items: int) -> int:
+    """A form's time limit: the blueprint's exam pace applied to its length."""
+    exam = bank.blueprint.exam
+    return form_minutes(items, exam_minutes=exam.minutes, exam_items=exam.items)
+
+
+def form_key(
+    bank: Bank, form: Form, *, title: str, seed: int, minutes: int | None = None
+) -> FormKey:
+    """The form's key as the one FormKey model (exams/formkey.py)."""
+    return build_key(
+        bank,
+        form.items,
+        number=form.number,
+        title=title,
+        seed=seed,
+        minutes=minutes if minutes is not None else minutes_for(bank, len(form.items)),
+    )
+
+
+def key_document(
+    bank: Bank, form: Form, *, title: str, seed: int, minutes: int | None = None
+) -> dict[str, object]:
+    """What `exam build` writes as form-N-key.json: the FormKey, dumped as JSON data."""
+    return form_key(bank, form, title=title, seed=seed, minutes=minutes).model_dump(mode="json")

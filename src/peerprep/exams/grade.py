@@ -19,49 +19,16 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from peerprep.errors import InvalidInputError
 
+# The key's model and its reader live in formkey.py, next to the writer's; named here too
+# for callers that import them from grade.
+from peerprep.exams.formkey import FormKey as FormKey
+from peerprep.exams.formkey import KeyPosition as KeyPosition
+from peerprep.exams.formkey import load_key as load_key
+
 P_LOW, P_HIGH, DISC_LOW = 0.2, 0.9, 0.2
-
-
-class KeyItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    n: int
-    id: str
-    task: str
-    domain: str
-    key: Literal["A", "B", "C", "D", "E"]
-    options: int = Field(ge=2, le=5)
-
-
-class FormKey(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    format: Literal["peerprep-form-key"]
-    version: Literal[1]
-    title: str
-    form: int | str
-    items: list[KeyItem] = Field(min_length=1)
-
-
-def load_key(path: Path) -> FormKey:
-    try:
-        return FormKey.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read key file {path}: {exc.strerror}") from None
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise InvalidInputError(
-            f"{path} is not a peerprep key file ({where}: {first['msg']}); "
-            "use the key.json that `peerprep exam build` wrote"
-        ) from None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from importlib import resources
 from typing import Any
 
 from peerprep.bank import Bank
+from peerprep.constants import OPTION_LETTERS
+from peerprep.exams.formkey import key_positions
 from peerprep.exams.forms import Form
 
 NOTICE = (
@@ -29,21 +31,22 @@ NOTICE = (
 
 def form_data(bank: Bank, form: Form, *, title: str, minutes: int, kind: str) -> dict[str, object]:
     questions = []
-    for n, p in enumerate(form.items, start=1):
-        q = bank.get(p.item_id)
+    # Positions, printed order and key letters come from the same place as key.json's.
+    for pos in key_positions(bank, form.items):
+        q = bank.get(pos.id)
         notes = [
             q.rationale.answer if k == q.answer else q.rationale.distractors.get(k, "")
-            for k in p.order
+            for k in pos.order
         ]
         questions.append(
             {
-                "n": n,
-                "id": q.id,
-                "task": q.task,
-                "domain": bank.blueprint.domain_of(q.task).code,
-                "key": p.shown_letter(q.answer),
+                "n": pos.n,
+                "id": pos.id,
+                "task": pos.task,
+                "domain": pos.domain,
+                "key": pos.key,
                 "stem": q.stem.strip(),
-                "options": [q.options[k] for k in p.order],
+                "options": [q.options[k] for k in pos.order],
                 "notes": notes,
             }
         )
@@ -121,7 +124,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += [f"- {i}" for i in data["instructions"]] + ["", f"> {data['notice']}", ""]
         for q in qs:
             lines += [f"**{q['n']}.** {q['stem']}", ""]
-            lines += [f"- **{'ABCDE'[i]}** {o}" for i, o in enumerate(q["options"])]
+            lines += [f"- **{OPTION_LETTERS[i]}** {o}" for i, o in enumerate(q["options"])]
             lines.append("")
         lines += ["## Answer sheet", "", "| No. | Answer |", "|---|---|"]
         lines += [f"| {q['n']} |  |" for q in qs]
@@ -134,6 +137,6 @@ def render_markdown(data: dict[str, Any]) -> str:
         for q in qs:
             lines += [f"**{q['n']}. Key {q['key']}** ({q['task']} · {q['id']}) {q['stem']}", ""]
             for i, (o, note) in enumerate(zip(q["options"], q["notes"], strict=True)):
-                lines.append(f"- **{'ABCDE'[i]}** {o}: _{note}_")
+                lines.append(f"- **{OPTION_LETTERS[i]}** {o}: _{note}_")
             lines.append("")
     return "\n".join(lines) + "\n"

@@ -11,52 +11,44 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from peerprep.bank import nearest_codes
+from peerprep.bank import Bank, Origin, RawItem, validate_items
 from peerprep.errors import BankProblem
 from peerprep.export.gift import GiftError, parse_gift
-from peerprep.models import Blueprint, Question
+from peerprep.models import Blueprint
 
 DEFAULTS: dict[str, Any] = {"difficulty": 2, "cognitive": "comprehension"}
 
 
 def _check(
-    items: Iterable[tuple[int, dict[str, Any]]], display: str, blueprint: Blueprint
+    items: Iterable[tuple[int, dict[str, Any]]],
+    display: str,
+    blueprint: Blueprint,
+    existing: Sequence[Bank] = (),
+    replacing: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[BankProblem]]:
-    codes = set(blueprint.task_codes())
-    good, problems, seen = [], [], set()
-    for line, item in items:
-        if item.get("task") not in codes:
-            near = nearest_codes(str(item.get("task", "")), codes)
-            hint = f"; nearest: {', '.join(near)}" if near else ""
-            problems.append(
-                BankProblem(
-                    display,
-                    line,
-                    "task",
-                    f"unknown task code {item.get('task')!r}{hint} "
-                    "(give --task CODE or fill the task column)",
-                )
-            )
-            continue
-        if item["id"] in seen:
-            problems.append(BankProblem(display, line, "id", f"duplicate id {item['id']}"))
-            continue
-        seen.add(item["id"])
-        item = {k: v for k, v in item.items() if v is not None}  # absent optional fields
-        try:
-            Question.model_validate(item)
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                ctx = err.get("ctx") or {}
-                field = ".".join(str(p) for p in err["loc"]) or str(ctx.get("field", "(item)"))
-                problems.append(BankProblem(display, line, field, err["msg"]))
-            continue
-        good.append({k: v for k, v in item.items() if v not in (None, "", [], {})})
+    """The bank's own validation pipeline, with each row's line as its origin."""
+    rows = [(line, {k: v for k, v in it.items() if v is not None}) for line, it in items]
+    checked = validate_items(
+        [RawItem(it, Origin(display, line)) for line, it in rows],
+        blueprint,
+        existing=existing,
+        replacing=replacing,
+    )
+    hint = " (give --task CODE or fill the task column)"
+    problems = [
+        BankProblem(p.file, p.line, p.field, p.message + hint)
+        if p.field == "task" and p.message.startswith("unknown task code")
+        else p
+        for p in checked.problems
+    ]
+    good = [
+        {k: v for k, v in rows[i][1].items() if v not in (None, "", [], {})}
+        for i in checked.accepted
+    ]
     return good, problems
 
 
@@ -69,7 +61,14 @@ def _next_id(prefix: str, task: str, used: set[str]) -> str:
 
 
 def from_csv(
-    text: str, display: str, blueprint: Blueprint, *, task: str | None, id_prefix: str = "IMP"
+    text: str,
+    display: str,
+    blueprint: Blueprint,
+    *,
+    task: str | None,
+    id_prefix: str = "IMP",
+    existing: Sequence[Bank] = (),
+    replacing: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[BankProblem]]:
     """Rows with columns as `peerprep export csv` writes them (extra columns ignored;
     only stem, option_a/b/c, answer and rationale are required)."""
@@ -115,11 +114,18 @@ def from_csv(
                 "option_c, answer and rationale (as `peerprep export csv` writes)",
             )
         ]
-    return _check(rows, display, blueprint)
+    return _check(rows, display, blueprint, existing, replacing)
 
 
 def from_gift(
-    text: str, display: str, blueprint: Blueprint, *, task: str | None, id_prefix: str = "IMP"
+    text: str,
+    display: str,
+    blueprint: Blueprint,
+    *,
+    task: str | None,
+    id_prefix: str = "IMP",
+    existing: Sequence[Bank] = (),
+    replacing: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[BankProblem]]:
     try:
         questions = parse_gift(text)
@@ -151,4 +157,4 @@ def from_gift(
         }
         used.add(item["id"])
         rows.append((q.line, item))
-    return _check(rows, display, blueprint)
+    return _check(rows, display, blueprint, existing, replacing)

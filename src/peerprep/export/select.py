@@ -16,7 +16,7 @@ def select(
     """Items by domain, task codes, or exactly a built form (its key.json), in bank order
     (form order for a form)."""
     if form is not None:
-        from peerprep.exams.grade import load_key
+        from peerprep.exams.formkey import load_key
 
         key = load_key(form)
         missing = [it.id for it in key.items if it.id not in bank]
