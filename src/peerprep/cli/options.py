@@ -90,7 +90,20 @@ def with_history(
 
 
 def open_store(progress: Path | None, profile: str) -> ProgressStore:
+    import os
+
+    from peerprep.errors import InvalidInputError
     from peerprep.paths import data_home
     from peerprep.progress.store import ProgressStore, progress_path
 
-    return ProgressStore(progress or progress_path(data_home(), profile))
+    path = progress or progress_path(data_home(), profile)
+    raw = os.environ.get("PEERPREP_LOCK_TIMEOUT", "")
+    if not raw:
+        return ProgressStore(path)
+    try:  # how long a save waits for another peerprep on the same file (default 10 s)
+        timeout = float(raw)
+    except ValueError:
+        timeout = -1.0
+    if not 0 <= timeout <= 3600:
+        raise InvalidInputError(f"PEERPREP_LOCK_TIMEOUT={raw!r}: use seconds from 0 to 3600")
+    return ProgressStore(path, lock_timeout=timeout)
