@@ -280,12 +280,14 @@ def test_newer_or_foreign_files_are_refused_and_untouched(tmp_path: Path, conten
         lambda: store.append(answer(1)),
         lambda: store.update_settings(target=80),
         store.check,
+        store.reset,
     ):
         with pytest.raises(InvalidInputError, match=r"newer than|not a peerprep progress file"):
             action()
     assert snapshot(tmp_path) == {"notes.txt": content}
-    result = runner.invoke(app, ["readiness", "--target", "80", "--progress", str(path)])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    for command in (["readiness", "--target", "80"], ["progress", "reset", "--yes"]):
+        result = runner.invoke(app, [*command, "--progress", str(path)])
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert snapshot(tmp_path) == {"notes.txt": content}
 
 
@@ -423,3 +425,20 @@ def test_a_read_only_folder_says_the_answer_was_not_saved(
     finally:
         folder.chmod(0o700)
     assert items(store) == ["ADV-I1-001"]
+
+
+def test_garbage_at_the_profiles_own_path_is_ours_damaged(sandbox_home: Path) -> None:
+    # Nobody but peerprep writes the profile's default file, so unreadable bytes there are
+    # a damaged file of ours (zeros after a power cut): kept as a backup, not refused.
+    path = sandbox_home / "progress.json"
+    path.write_bytes(b"\x00" * 64)
+    result = runner.invoke(app, ["readiness"])
+    assert result.exit_code == 1 and "peerprep progress check" in result.output
+    assert path.read_bytes() == b"\x00" * 64  # a reader still changes nothing
+    result = runner.invoke(app, ["readiness", "--target", "80"])
+    assert result.exit_code == 1  # it reads before it saves: reported, not moved
+    result = runner.invoke(app, ["progress", "check"])
+    assert result.exit_code == 1 and "damaged" in result.output
+    (backup,) = sandbox_home.glob("progress.json.damaged-*")
+    assert backup.read_bytes() == b"\x00" * 64
+    assert runner.invoke(app, ["readiness", "--target", "80"]).exit_code == 0

@@ -98,12 +98,15 @@ def open_store(progress: Path | None, profile: str) -> ProgressStore:
 
     path = progress or progress_path(data_home(), profile)
     raw = os.environ.get("PEERPREP_LOCK_TIMEOUT", "")
+    # Only peerprep writes a profile's default file, so anything unreadable there is ours,
+    # damaged; a --progress file must look like ours before it may be moved aside.
+    own = progress is None
     if not raw:
-        return ProgressStore(path)
+        return ProgressStore(path, own_location=own)
     try:  # how long a save waits for another peerprep on the same file (default 10 s)
         timeout = float(raw)
     except ValueError:
         timeout = -1.0
     if not 0 <= timeout <= 3600:
         raise InvalidInputError(f"PEERPREP_LOCK_TIMEOUT={raw!r}: use seconds from 0 to 3600")
-    return ProgressStore(path, lock_timeout=timeout)
+    return ProgressStore(path, lock_timeout=timeout, own_location=own)

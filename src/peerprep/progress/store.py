@@ -16,7 +16,9 @@ Which file may be moved aside (quarantined), and which is refused untouched:
 
 - not JSON and not starting like ours, or JSON whose top level is not an object, or an
   object with none of our fields: *not a peerprep progress file* (say `--progress
-  notes.txt`). Refused with InvalidInputError; never renamed, never written.
+  notes.txt`). Refused with InvalidInputError; never renamed, never written. Except at a
+  profile's default location in peerprep's own data folder (`own_location=True`): no one
+  else writes there, so such bytes are our file damaged (say zeros after a power cut).
 - `schema_version` is a whole number above ours: a file from a newer peerprep. Refused
   with InvalidInputError, byte for byte untouched, by readers and writers alike.
 - *looks like ours but is damaged*: an object with `schema_version` (or, lacking it, with
@@ -157,8 +159,10 @@ class ProgressStore:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         lock_timeout: float = 10.0,
+        own_location: bool = False,
     ) -> None:
         self.path = path
+        self.own_location = own_location  # a profile's default path, not a --progress file
         self.clock = clock
         self.lock_timeout = lock_timeout
         self.notices: list[str] = []  # things the user should hear about (the CLI shows them)
@@ -172,7 +176,9 @@ class ProgressStore:
         return self.path.with_name(self.path.name + ".lock")
 
     # ------------------------------------------------------------ reading
-    def _foreign(self, why: str) -> InvalidInputError:
+    def _foreign(self, why: str) -> Exception:
+        if self.own_location:
+            return _Damaged(why)
         return InvalidInputError(
             f"{self.path} is not a peerprep progress file ({why}); it was left as it is. "
             "Point --progress at a progress file, or move this one out of the way."
@@ -524,6 +530,8 @@ class ProgressStore:
         """Move progress.json and its segments aside (a backup, never a delete)."""
         moved = []
         with self._writing("the reset"):
+            with contextlib.suppress(_Damaged):  # damaged is fine to reset; not ours is not
+                self._read_head()
             if self.path.exists():
                 moved.append(self._move_aside(self.path, "reset"))
             if self.segments_dir.exists():
