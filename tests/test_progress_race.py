@@ -49,7 +49,7 @@ def _forbid_changes(log: list[str]) -> None:
             log.append(f"os.open({path!r}, {flags:#x})")
         return real_os_open(path, flags, *args, **kwargs)
 
-    os.open = os_open  # type: ignore[assignment]
+    os.open = os_open
     real_open = builtins.open
 
     def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
@@ -57,7 +57,7 @@ def _forbid_changes(log: list[str]) -> None:
             log.append(f"open({file!r}, {mode!r})")
         return real_open(file, mode, *args, **kwargs)
 
-    builtins.open = open_  # type: ignore[assignment]
+    builtins.open = open_
     io.open = open_  # pathlib opens through io.open
 
 
