@@ -310,6 +310,7 @@ def test_disk_full_while_saving_an_answer_is_one_line(
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("error: ") and lines[0].endswith(": No space left on device")
+    assert "your last answer was NOT saved" in lines[0]  # the store says what was lost
     assert "progress.json" in lines[0] and str(sandbox_home) in lines[0]
     assert ".tmp" not in lines[0]  # the file the user knows, not the temp file
 
@@ -369,8 +370,13 @@ def test_a_folder_where_a_file_should_be_is_one_line(tmp_path: Path) -> None:
 
 
 def test_debug_keeps_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "replace", _enospc)
-    r = invoke(["--debug", "quiz", "-n", "1", "--seed", "1"], input="a\n")
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "forms")
+
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # an export: no store to word it
+    r = invoke(["--debug", "export", "gift", "-o", "forms"])
     assert isinstance(r.exception, OSError) and r.exception.errno == errno.ENOSPC
     assert r.exit_code != 0
 

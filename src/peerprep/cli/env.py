@@ -64,10 +64,9 @@ class Environment:
         return Renderer(self.stdout, self.stderr)
 
     def open_store(self, progress: Path | None, profile: str) -> ProgressStore:
-        from peerprep.paths import data_home
-        from peerprep.progress.store import ProgressStore, progress_path
+        from peerprep.cli.options import open_store
 
-        return ProgressStore(progress or progress_path(data_home(), profile), clock=self.clock)
+        return open_store(progress, profile, clock=self.clock)
 
     def service(self, bank: Bank, store: ProgressStore) -> PracticeService:
         from peerprep.practice import PracticeService

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+
     from peerprep.bank import Bank
     from peerprep.models import Blueprint
     from peerprep.progress.history import History
@@ -89,8 +92,32 @@ def with_history(
     return b, store, history, r
 
 
-def open_store(progress: Path | None, profile: str) -> ProgressStore:
+def open_store(
+    progress: Path | None,
+    profile: str,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> ProgressStore:
+    """The profile's store (or the --progress file), on `clock` if given."""
+    import os
+
+    from peerprep.errors import InvalidInputError
     from peerprep.paths import data_home
     from peerprep.progress.store import ProgressStore, progress_path
 
-    return ProgressStore(progress or progress_path(data_home(), profile))
+    path = progress or progress_path(data_home(), profile)
+    raw = os.environ.get("PEERPREP_LOCK_TIMEOUT", "")
+    # Only peerprep writes a profile's default file, so anything unreadable there is ours,
+    # damaged; a --progress file must look like ours before it may be moved aside.
+    own = progress is None
+    from peerprep.progress.store import utcnow
+
+    now = clock or utcnow
+    if not raw:
+        return ProgressStore(path, own_location=own, clock=now)
+    try:  # how long a save waits for another peerprep on the same file (default 10 s)
+        timeout = float(raw)
+    except ValueError:
+        timeout = -1.0
+    if not 0 <= timeout <= 3600:
+        raise InvalidInputError(f"PEERPREP_LOCK_TIMEOUT={raw!r}: use seconds from 0 to 3600")
+    return ProgressStore(path, lock_timeout=timeout, own_location=own, clock=now)

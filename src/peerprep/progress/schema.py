@@ -14,13 +14,20 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
     TypeAdapter,
+    field_validator,
     model_serializer,
 )
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 SCHEMA_VERSION: Literal[2] = 2
 SEAL_AT = 256  # events in the live tail before it is sealed into a segment
@@ -32,7 +39,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     session: Annotated[str, Field(min_length=1, max_length=64)]
-    at: dt.datetime  # timezone-aware UTC
+    at: AwareDatetime  # a naive time would crash comparisons in study and review later
 
 
 class AnswerEvent(_Event):
@@ -40,7 +47,7 @@ class AnswerEvent(_Event):
     item: Annotated[str, Field(min_length=1)]
     chosen: Literal["A", "B", "C", "D", "E"]  # the bank's own key, not the shown letter
     correct: bool
-    seconds: Annotated[float, Field(ge=0)]
+    seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     mode: Mode
 
 
@@ -76,8 +83,8 @@ class ExamState(_Event):
     """
 
     type: Literal["exam_state"] = "exam_state"
-    elapsed: Annotated[float, Field(ge=0)]  # seconds of exam time used so far
-    limit: Annotated[float, Field(gt=0)]  # seconds allowed
+    elapsed: Annotated[float, Field(ge=0, allow_inf_nan=False)]  # exam seconds used so far
+    limit: Annotated[float, Field(gt=0, allow_inf_nan=False)]  # seconds allowed
     answers: dict[int, Literal["A", "B", "C", "D", "E"]]
     flagged: list[int]
 
@@ -104,21 +111,96 @@ class SegmentIndex(BaseModel):
     segments: list[SegmentRef]
 
 
+def _aware_iso(value: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 date and time") from None
+    if when.tzinfo is None:
+        raise ValueError("a date and time without a timezone")
+    return value
+
+
+AwareIso = Annotated[StrictStr, AfterValidator(_aware_iso)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class CardData(TypedDict):
+    """One FSRS card as `fsrs.Card.to_dict()` writes it and `Card.from_dict()` reads it.
+
+    Kept as the plain dict (times stay ISO strings, as schedule.py and `review` read them),
+    but every key `from_dict` and the scheduler touch is checked here, so a hand-edited
+    card fails on load with its field named instead of crashing `review` later.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]  # newer fsrs keys
+
+    card_id: Annotated[StrictInt, Field(ge=0)]
+    state: Literal[1, 2, 3]  # fsrs.State: Learning, Review, Relearning
+    step: Annotated[StrictInt, Field(ge=0)] | None
+    stability: Positive | None
+    difficulty: Positive | None
+    due: AwareIso
+    last_review: AwareIso | None
+
+
+def _card_consistent(card: CardData) -> CardData:
+    if card["state"] in (1, 3) and card["step"] is None:
+        raise ValueError("a learning or relearning card needs a step")
+    if (card["stability"] is None) != (card["difficulty"] is None):
+        raise ValueError("stability and difficulty are set together or not at all")
+    if card["state"] == 2 and card["stability"] is None:
+        raise ValueError("a review card needs stability and difficulty")
+    return card
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _number(v: object) -> object:
+    if type(v) not in (int, float):  # JSON true or "80" is not a percentage
+        raise ValueError("must be a number")
+    return v
+
+
+Target = Annotated[float, BeforeValidator(_number), Field(ge=1, le=100, allow_inf_nan=False)]
+
+
+class Settings(TypedDict, total=False):
+    """Settings as they are read (study.readiness reads `target`); other keys pass through."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    target: Target
+
+
 class ProgressDoc(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     schema_version: Literal[2]  # required: a file that lacks it is not ours to guess at
-    created: dt.datetime
+    created: AwareDatetime
     index: SegmentRef | None = None  # `events` here counts all sealed events
     events: list[Event] = Field(default_factory=list)
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: Settings = Field(default_factory=lambda: Settings())
     # FSRS card per item id (fsrs.Card.to_dict()); bounded by the bank's size.
-    cards: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cards: dict[str, Annotated[CardData, AfterValidator(_card_consistent)]] = Field(
+        default_factory=dict
+    )
     # Derived, per item: recency-weighted [answers, correct, last epoch s] (recency.py),
     # kept so study planning does not rescan the history; `stats_answers` says how many
     # answers they cover, and a mismatch makes the store rebuild them from the events.
-    item_stats: dict[str, list[float]] = Field(default_factory=dict)
-    stats_answers: int = 0
+    item_stats: dict[str, Annotated[list[Finite], Field(min_length=3, max_length=3)]] = Field(
+        default_factory=dict
+    )
+    stats_answers: Annotated[StrictInt, Field(ge=0)] = 0
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _whole_number(cls, v: object) -> object:
+        # Literal[2] alone accepts 2.0 (and `True == 1`): only a JSON integer is a version.
+        if type(v) is not int:
+            raise ValueError("schema_version must be a whole number")
+        return v
 
 
 # ---------------------------------------------------------------- migrations
@@ -178,18 +260,18 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS = {1: _v1_to_v2}
 
 
-def migrate(doc: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Bring a parsed progress file up to SCHEMA_VERSION; returns it and its old version."""
-    version = doc.get("schema_version")
-    if not isinstance(version, int) or version < 1:
-        raise ValueError("schema_version is missing or not a positive whole number")
-    if version > SCHEMA_VERSION:
-        raise ValueError(
-            f"schema_version {version} is newer than this peerprep understands "
-            f"({SCHEMA_VERSION}); upgrade peerprep"
-        )
-    original = version
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Bring a parsed older progress file up to SCHEMA_VERSION.
+
+    The caller (the store) has already checked that `schema_version` is a JSON integer
+    from 1 to SCHEMA_VERSION: `True == 1` in Python, so a malformed current file must
+    never reach a migration meant for schema 1. A file a step cannot read raises
+    KeyError, TypeError or ValueError, and the store treats it as damaged.
+    """
+    version = doc["schema_version"]
+    if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(f"cannot migrate schema_version {version!r}")
     while version < SCHEMA_VERSION:
         doc = MIGRATIONS[version](doc)
         version = doc["schema_version"]
-    return doc, original
+    return doc
