@@ -64,7 +64,12 @@ def _run(
     items, problems = reader(text, str(source), bp, task=task, id_prefix=prefix)
     if problems:
         raise BankInvalidError(problems, what=f"import of {source}")
-    output.mkdir(parents=True, exist_ok=True)
+    if not items:  # an empty list would be a bank file that fails validation
+        raise InvalidInputError(f"{source} holds no questions; nothing written")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot create the folder {output}: {exc.strerror}") from None
     path = output_path(output, f"imported-{source.stem}.yaml", force=force)
     atomic_write(
         path,
