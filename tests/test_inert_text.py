@@ -365,8 +365,8 @@ def test_a_folder_where_a_file_should_be_is_one_line(tmp_path: Path) -> None:
     target = tmp_path / "items.csv"
     target.mkdir()
     r = invoke(["export", "csv", "-o", str(tmp_path), "--name", "items.csv", "--force"])
-    assert r.exit_code == 1, r.output
-    assert r.stderr.strip() == f"error: {target}: Is a directory"
+    assert r.exit_code == 2, r.output  # caught before any write: a usage problem
+    assert r.stderr.strip() == f"error: {target} is a folder; give --name a file name"
 
 
 def test_debug_keeps_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,9 @@
 Keys hash every input file's path and bytes (plus peerprep's version and whatever
 else the result depends on), so any edit, even one that keeps size and mtime, misses.
 Payloads are `marshal`ed builtins: fast to load, and unlike pickle a tampered cache
-cannot run code. A missing, damaged or unwritable cache only costs speed.
+cannot run code. Each file starts with the sha256 of its own payload, checked before
+unmarshalling: marshal has no checksum, so a flipped bit in a string would otherwise
+load as a different bank. A missing, damaged or unwritable cache only costs speed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 from peerprep import __version__
 from peerprep.paths import cache_home
 
-_FORMAT = 1
+_FORMAT = 2
+_MAGIC = b"peerprep-cache\n"
+_DIGEST = 32  # sha256: ~60 ms for a 50,000-item bank's cache, under a third of its load
 
 
 def content_key(kind: str, files: Iterable[tuple[str, bytes]], *extra: str) -> str:
@@ -41,11 +45,19 @@ def _slot(kind: str, source: Path) -> Path:
 def read(kind: str, source: Path, key: str) -> Any:
     """The cached payload for `key`, or None when missing, stale or damaged."""
     try:
-        payload = marshal.loads(_slot(kind, source).read_bytes())
-        if isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (_FORMAT, key):
-            return payload[2]
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+        data = _slot(kind, source).read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + _DIGEST
+    body = memoryview(data)[head:]
+    if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != data[len(_MAGIC) : head]:
+        return None
+    try:
+        payload = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):  # pragma: no cover - the digest matched
+        return None
+    if isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (_FORMAT, key):
+        return payload[2]
     return None
 
 
@@ -57,7 +69,8 @@ def write(kind: str, source: Path, key: str, payload: Any) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{kind}-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps((_FORMAT, key, payload)))
+                body = marshal.dumps((_FORMAT, key, payload))
+                fh.write(_MAGIC + hashlib.sha256(body).digest() + body)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):

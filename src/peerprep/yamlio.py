@@ -1,14 +1,17 @@
 """Reading YAML data files safely, and finding the line of a field after the fact.
 
-The common path is one C-speed `yaml.load` per file. Line numbers are only needed
-when something is wrong, so `line_of` re-composes the file with node marks then.
+The common path is one C-speed libyaml parse per file, composed by `_DataLoader` from
+the parser's event stream and constructed by PyYAML's safe constructor. Line numbers
+are only needed when something is wrong, so `line_of` re-composes the file with node
+marks then.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from peerprep.errors import BankProblem
@@ -30,24 +33,6 @@ def _loader() -> type[yaml.SafeLoader]:
 
 # A bank file of 1,000 long items is about 1.2 MiB; 8 MiB is far beyond any real one.
 MAX_FILE_BYTES = 8 * 1024 * 1024
-
-# Anchors (&a) and aliases (*a) are never needed in a bank, and are how "billion laughs"
-# documents blow up. A plain character search (C speed) finds candidate '&'/'*'; only a
-# candidate that stands where YAML allows an anchor sends the file to the exact event
-# scan. "IC&RC" or "5 * 3" in prose does not.
-_AMP_STAR = re.compile(r"[&*]")
-_BEFORE_ANCHOR = frozenset(" \t\r\n[{,:?-")
-_NOT_AFTER_ANCHOR = frozenset(" \t\r\n]},")
-
-
-def _maybe_anchor(text: str) -> bool:
-    for m in _AMP_STAR.finditer(text):
-        i = m.start()
-        before = text[i - 1] if i else "\n"
-        after = text[i + 1 : i + 2]
-        if before in _BEFORE_ANCHOR and after and after not in _NOT_AFTER_ANCHOR:
-            return True
-    return False
 
 
 class FileProblem(Exception):
@@ -100,35 +85,148 @@ def read_text(path: Path, display: str) -> str:
     return decode(read_bytes(path, display), display)
 
 
-def _has_alias(text: str) -> int | None:
-    """Line (1-based) of the first anchor or alias, or None. Exact, via the event stream."""
-    if not _maybe_anchor(text):
-        return None
-    import yaml
+# Limits on what a data file may make the loader build. A bank item nests 3 levels
+# deep and its numbers have one digit; these leave generous room and nothing more.
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 64
 
-    for event in yaml.parse(text, Loader=_loader()):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            return mark.line + 1 if mark is not None else 1
-    return None
+_NO_ANCHORS = "anchors and aliases (&name, *name) are not allowed in data files"
+
+
+class _Refused(Exception):
+    """A construct data files may not use, found in the event stream."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.line: int | None = mark.line + 1 if mark is not None else None
+        self.message = message
+
+
+@cache
+def _data_loader() -> type[Any]:
+    """A safe loader that builds data straight from the parser's events.
+
+    Anchors and aliases are how "billion laughs" documents blow up, so any anchor or
+    alias *event* is refused: the parser, not a text search, decides what is an
+    anchor, so no spelling (a NEL or U+2028 line break, a BOM, a flow indicator) can
+    slip one past. Merge keys (`<<`) are refused too: without aliases they only repeat
+    inline text, and many in one mapping cost quadratic time in PyYAML's flattening.
+    Nesting is capped, and so is the length of a number: int("9" * 5000) raises and
+    base-60 ints ("1:2:3:...") take quadratic time. Collections become plain lists
+    and dicts; only the standard scalar tags are constructed.
+
+    Skipping PyYAML's node tree (two marks per node) and interning mapping keys keep
+    peak memory to a few times the file's size, and make the whole load faster than
+    `yaml.load` alone.
+    """
+    from yaml import events, nodes
+    from yaml.constructor import ConstructorError
+
+    base = _loader()
+    yaml_tag = "tag:yaml.org,2002:"
+    str_tag, merge_tag = yaml_tag + "str", yaml_tag + "merge"
+    capped = {yaml_tag + "int", yaml_tag + "float"}
+    scalar_tags = {yaml_tag + t for t in ("null", "bool", "int", "float", "binary", "timestamp")}
+    scalar_tags.add(str_tag)
+    seq_tags = {None, "!", yaml_tag + "seq"}
+    map_tags = {None, "!", yaml_tag + "map"}
+    alias_ev, scalar_ev, seq_start = (
+        events.AliasEvent,
+        events.ScalarEvent,
+        events.SequenceStartEvent,
+    )
+    seq_end, map_end = events.SequenceEndEvent, events.MappingEndEvent
+    stream_end, doc_start = events.StreamEndEvent, events.DocumentStartEvent
+    scalar_node = nodes.ScalarNode
+
+    def unknown_tag(tag: str, mark: Any) -> ConstructorError:
+        return ConstructorError(
+            None, None, f"could not determine a constructor for the tag {tag!r}", mark
+        )
+
+    class DataLoader(base):  # type: ignore[valid-type,misc]
+        def get_single_data(self) -> Any:
+            get = self.get_event
+            get()  # StreamStart
+            event = get()
+            if event.__class__ is stream_end:
+                return None
+            data = self._value(get(), 1)
+            get()  # DocumentEnd
+            event = get()
+            if event.__class__ is doc_start:
+                raise _Refused(
+                    event.start_mark, "holds more than one YAML document ('---'); use one"
+                )
+            return data
+
+        def _value(self, event: Any, depth: int) -> Any:
+            cls = event.__class__
+            if cls is alias_ev or event.anchor is not None:
+                raise _Refused(event.start_mark, _NO_ANCHORS)
+            if depth > MAX_DEPTH:
+                raise _Refused(event.start_mark, f"nests deeper than {MAX_DEPTH} levels")
+            tag = event.tag
+            if cls is scalar_ev:
+                value = event.value
+                if tag is None or tag == "!":
+                    if not event.implicit[0]:  # quoted or block scalar: text as written
+                        return value
+                    tag = self.resolve(scalar_node, value, (True, False))
+                    if tag == str_tag:
+                        return value
+                if tag not in scalar_tags:
+                    if tag == merge_tag:
+                        raise _Refused(event.start_mark, "merge keys (<<) are not allowed")
+                    raise unknown_tag(tag, event.start_mark)
+                if tag in capped and len(value) > MAX_NUMBER_CHARS:
+                    raise _Refused(
+                        event.start_mark, f"a number longer than {MAX_NUMBER_CHARS} characters"
+                    )
+                node = scalar_node(tag, value, event.start_mark, event.end_mark, event.style)
+                return self.yaml_constructors[tag](self, node)
+            get = self.get_event
+            start_mark = event.start_mark
+            if cls is seq_start:
+                if tag not in seq_tags:
+                    raise unknown_tag(tag, start_mark)
+                items = []
+                event = get()
+                while event.__class__ is not seq_end:
+                    items.append(self._value(event, depth + 1))
+                    event = get()
+                return items
+            if tag not in map_tags:  # MappingStartEvent: nothing else can stand here
+                raise unknown_tag(tag, start_mark)
+            mapping = {}
+            event = get()
+            while event.__class__ is not map_end:
+                key_mark = event.start_mark
+                key = self._value(event, depth + 1)
+                if key.__class__ is str:  # field names repeat in every item: keep one copy
+                    key = intern(key)
+                value = self._value(get(), depth + 1)
+                try:
+                    mapping[key] = value
+                except TypeError:
+                    raise ConstructorError(
+                        "while constructing a mapping", start_mark, "found unhashable key", key_mark
+                    ) from None
+                event = get()
+            return mapping
+
+    return DataLoader
 
 
 def load_yaml(text: str, display: str) -> Any:
     """Parse one YAML document with the safe loader. Raises FileProblem with a line."""
     import yaml
 
+    loader = _data_loader()(text)
     try:
-        alias_line = _has_alias(text)
-        if alias_line is not None:
-            raise FileProblem(
-                BankProblem(
-                    display,
-                    alias_line,
-                    "yaml",
-                    "anchors and aliases (&name, *name) are not allowed in data files",
-                )
-            )
-        return yaml.load(text, Loader=_loader())
+        return loader.get_single_data()
+    except _Refused as exc:
+        raise FileProblem(BankProblem(display, exc.line, "yaml", exc.message)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -138,8 +236,20 @@ def load_yaml(text: str, display: str) -> Any:
         elif exc.context:
             msg = f"{exc.context}: {msg}"
         raise FileProblem(BankProblem(display, line, "yaml", msg)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, say)
+        line = text.count("\n", 0, exc.position) + 1
+        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "a byte"
+        raise FileProblem(BankProblem(display, line, "yaml", f"{what}: {exc.reason}")) from None
     except yaml.YAMLError as exc:
-        raise FileProblem(BankProblem(display, None, "yaml", str(exc))) from None
+        msg = " ".join(str(exc).split())  # one line, like every other problem
+        raise FileProblem(BankProblem(display, None, "yaml", msg)) from None
+    except (ValueError, OverflowError) as exc:
+        # A constructor that gave up on a value (a date like 2026-02-30, say).
+        raise FileProblem(
+            BankProblem(display, None, "yaml", f"cannot read a value: {exc}")
+        ) from None
+    finally:
+        loader.dispose()
 
 
 def line_of(text: str, loc: Sequence[int | str]) -> int | None:

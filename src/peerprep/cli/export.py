@@ -73,7 +73,7 @@ def anki(
     from peerprep.render import Renderer, literal
 
     b, items = _items(bank, domains, domain, task, form)
-    output.mkdir(parents=True, exist_ok=True)
+    _make_folder(output)
     path = output_path(output, name or "peerprep.apkg", force=force)
     n = write_apkg(b, items, path, namespace=namespace)
     Renderer().note(f"[green]✓[/] {n} notes written to {literal(path)}")
@@ -99,11 +99,20 @@ def csv(
     Renderer().note(f"[green]✓[/] {len(items)} items written to {literal(path)}")
 
 
+def _make_folder(output: Path) -> None:
+    from peerprep.errors import InvalidInputError
+
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, or no permission
+        raise InvalidInputError(f"cannot create the folder {output}: {exc.strerror}") from None
+
+
 def _write_text(output: Path, name: str, text: str | bytes, force: bool) -> Path:
     from peerprep.atomic import atomic_write
     from peerprep.export.select import output_path
 
-    output.mkdir(parents=True, exist_ok=True)
+    _make_folder(output)
     path = output_path(output, name, force=force)
     atomic_write(path, text.encode() if isinstance(text, str) else text, mode=0o644)
     return path

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from peerprep.cli.options import DomainsOpt, load_blueprint
+
+if TYPE_CHECKING:
+    from peerprep.bank import Bank
+    from peerprep.models import Blueprint
 
 app = typer.Typer(
     help="Import a question set (CSV or GIFT) as bank YAML, validated before writing.",
@@ -46,7 +50,6 @@ def _run(
     import yaml
 
     from peerprep.atomic import atomic_write
-    from peerprep.bank import load_bank
     from peerprep.constants import SHARED_FILE_MODE
     from peerprep.errors import BankInvalidError, InvalidInputError
     from peerprep.export import importers
@@ -62,7 +65,7 @@ def _run(
     path = output_path(output, f"imported-{source.stem}.yaml", force=force)
     # Ids must be new to the bank the file joins (the bundled one for question_bank/);
     # a file that --force replaces does not count.
-    existing = [load_bank(output, bp)] if output.is_dir() and _holds_yaml(output) else []
+    existing = [_target_bank(output, bp)] if output.is_dir() and _holds_yaml(output) else []
     if task is None and sys.stdin.isatty():
         _, problems = reader(text, str(source), bp, task=None, id_prefix=prefix)
         if any(p.field == "task" for p in problems):
@@ -72,7 +75,12 @@ def _run(
     )
     if problems:
         raise BankInvalidError(problems, what=f"import of {source}")
-    output.mkdir(parents=True, exist_ok=True)
+    if not items:  # an empty list would be a bank file that fails validation
+        raise InvalidInputError(f"{source} holds no questions; nothing written")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot create the folder {output}: {exc.strerror}") from None
     atomic_write(
         path,
         yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode(),
@@ -82,6 +90,23 @@ def _run(
         f"[green]✓[/] {len(items)} items written to {literal(path)}. Review the defaults "
         "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
     )
+
+
+def _target_bank(folder: Path, bp: Blueprint) -> Bank:
+    """The bank an import joins. A folder whose YAML is not a bank (a project folder with
+    other YAML files, a broken bank) is refused: its ids cannot be checked."""
+    from peerprep.bank import load_bank
+    from peerprep.errors import BankInvalidError, InvalidInputError
+
+    try:
+        return load_bank(folder, bp)
+    except BankInvalidError as exc:
+        first = exc.details[0] if exc.details else exc.message
+        raise InvalidInputError(
+            f"{folder} holds YAML files that are not a valid question bank (first problem: "
+            f"{first}); import into a bank folder such as question_bank/, or a new folder "
+            "with -o FOLDER"
+        ) from None
 
 
 def _holds_yaml(folder: Path) -> bool:

@@ -18,8 +18,10 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from peerprep import csvcells
 from peerprep.errors import InvalidInputError
 
 # The key's model and its reader live in formkey.py, next to the writer's; named here too
@@ -44,13 +46,26 @@ class RowProblem:
     message: str
 
 
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    """csv.reader, with its errors (a field over 128 KiB, say) as one-line input errors."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        what = "a field is over 128 KiB" if "field limit" in str(exc) else str(exc)
+        raise InvalidInputError(
+            f"answer sheets, line {reader.line_num}: {what}; "
+            "expected a CSV of a candidate id, then one letter per item"
+        ) from None
+
+
 def read_responses(text: str, key: FormKey) -> tuple[list[Candidate], list[RowProblem]]:
     """Parse CSV rows `id, answer1, ..., answerK`; a header row is optional."""
     k = len(key.items)
     candidates: list[Candidate] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for line_no, row in enumerate(_csv_rows(text), start=1):
         if not row or all(not c.strip() for c in row):
             continue
         if line_no == 1 and row[0].strip().lower() in ("id", "candidate", "candidate_id", "name"):
@@ -207,7 +222,7 @@ def grade(key: FormKey, candidates: list[Candidate], problems: list[RowProblem])
 def write_csv(report: GradeReport) -> str:
     """Two tables in one CSV: candidates, then items (a blank line between)."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csvcells.writer(out)  # candidate and item ids come from files we did not write
     domains = list(report.candidates[0].by_domain) if report.candidates else []
     w.writerow(["candidate", "correct", "percent", *[f"domain_{d}" for d in domains], "blanks"])
     for c in report.candidates:

@@ -7,6 +7,7 @@ feedback (`#...`), and the overall rationale is the general feedback (`####...`)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from peerprep.bank import Bank
@@ -115,17 +116,21 @@ def parse_gift(text: str) -> list[GiftQuestion]:
             continue
         start = i + 1
         chunk = []  # a question runs until its unescaped closing brace
-        depth_text = ""
+        braces, last = 0, ""
         while i < len(lines):
             chunk.append(lines[i])
-            depth_text = "\n".join(chunk)
-            pieces = _split_unescaped(depth_text, "{}")
-            if len(pieces) >= 3 and pieces[-1][0] == "}":
+            # Scan only the new line: rescanning the whole chunk per line made a
+            # question without its '}' cost quadratic time in the rest of the file.
+            # An escape never spans lines (a trailing backslash escapes the line break).
+            for mark in _braces(lines[i]):
+                braces, last = braces + 1, mark
+            if braces >= 2 and last == "}":
                 break
             i += 1
         else:
             raise GiftError(start, "question has no closing '}'")
         i += 1
+        depth_text = "\n".join(chunk)
         pieces = _split_unescaped(depth_text, "{}")
         if [m for m, _ in pieces] != ["", "{", "}"] or pieces[2][1].strip():
             raise GiftError(start, "expected 'stem { answers }' with one answer block")
@@ -146,6 +151,19 @@ def parse_gift(text: str) -> list[GiftQuestion]:
             raise GiftError(start, "a multiple-choice question needs exactly one '=' answer")
         questions.append(q)
     return questions
+
+
+def _braces(line: str) -> Iterator[str]:
+    """The unescaped '{' and '}' of one line, in order."""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "{}":
+            yield ch
+        i += 1
 
 
 def _find_unescaped(text: str, token: str, start: int = 0) -> int:

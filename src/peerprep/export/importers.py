@@ -15,12 +15,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from peerprep import csvcells
 from peerprep.bank import Bank, Origin, RawItem, validate_items
+from peerprep.constants import OPTION_LETTERS
 from peerprep.errors import BankProblem
 from peerprep.export.gift import GiftError, parse_gift
 from peerprep.models import Blueprint
 
 DEFAULTS: dict[str, Any] = {"difficulty": 2, "cognitive": "comprehension"}
+OPTION_KEYS = OPTION_LETTERS
 
 
 def _check(
@@ -52,12 +55,44 @@ def _check(
     return good, problems
 
 
-def _next_id(prefix: str, task: str, used: set[str]) -> str:
-    n = 1
-    while f"{prefix}-{task}-{n:03d}" in used:
-        n += 1
-    used.add(f"{prefix}-{task}-{n:03d}")
-    return f"{prefix}-{task}-{n:03d}"
+class _IdMaker:
+    """Made-up ids `PREFIX-TASK-NNN`, skipping ids already used in the file.
+
+    Each prefix/task keeps its own counter, so 10,000 rows without ids cost 10,000
+    steps rather than rescanning every earlier number for each row.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.used: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def make(self, task: str) -> str:
+        n = self._next.get(task, 1)
+        while (made := f"{self.prefix}-{task}-{n:03d}") in self.used:
+            n += 1
+        self._next[task] = n + 1
+        self.used.add(made)
+        return made
+
+
+# Python's csv refuses fields over 128 KiB; say so as a problem, not a traceback.
+_FIELD_LIMIT = "a field is over 128 KiB (no question needs that much text)"
+
+
+def _difficulty(raw: str, display: str, line: int) -> tuple[int | None, BankProblem | None]:
+    """The difficulty cell: empty means the stated default; only ASCII 1-3 otherwise.
+
+    int() would accept "٢" (Arabic-Indic) or "２" (fullwidth) and raise on "²", so a
+    cell that is not plain ASCII digits is refused rather than guessed at.
+    """
+    if not raw:
+        return DEFAULTS["difficulty"], None
+    if raw.isascii() and raw.isdigit():
+        return int(raw), None
+    return None, BankProblem(
+        display, line, "difficulty", f"{raw!r} is not 1, 2 or 3 (write it in ASCII digits)"
+    )
 
 
 def from_csv(
@@ -73,37 +108,47 @@ def from_csv(
     """Rows with columns as `peerprep export csv` writes them (extra columns ignored;
     only stem, option_a/b/c, answer and rationale are required)."""
     reader = csv.DictReader(io.StringIO(text))
-    used: set[str] = set()
+    ids = _IdMaker(id_prefix)
     rows = []
-    for row in reader:
-        line = reader.line_num
+    cell_problems: list[BankProblem] = []
+    try:
+        # Reading every row up front also reads the header, so a csv.Error anywhere
+        # (an oversized field) is one problem before any item is looked at.
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        what = _FIELD_LIMIT if "field limit" in str(exc) else str(exc)
+        return [], [BankProblem(display, reader.line_num, "csv", what)]
+    for line, row in records:
 
         def get(k: str, row: dict[str, str | None] = row) -> str:
-            return (row.get(k) or "").strip()
+            # export csv quotes cells a spreadsheet would run; take that quote back off
+            return csvcells.restore(row.get(k) or "").strip()
 
         t = (get("task") or task or "").upper()
         options = {k.upper(): get(f"option_{k}") for k in "abcde" if get(f"option_{k}")}
         answer = get("answer").upper()
+        difficulty, bad = _difficulty(get("difficulty"), display, line)
+        if bad is not None:
+            cell_problems.append(bad)
         notes = {
             k.upper(): get(f"note_{k}") for k in "abcde" if get(f"note_{k}") and k.upper() != answer
         }
         item: dict[str, Any] = {
-            "id": get("id") or _next_id(id_prefix, t or "X", used),
+            "id": get("id") or ids.make(t or "X"),
             "task": t,
             "stem": get("stem"),
             "options": options,
             "answer": answer,
             "rationale": {"answer": get("rationale"), "distractors": notes},
             "source": get("source") or f"imported from {display}",
-            "difficulty": int(get("difficulty"))
-            if get("difficulty").isdigit()
-            else DEFAULTS["difficulty"],
+            "difficulty": difficulty,
             "cognitive": get("cognitive") or DEFAULTS["cognitive"],
             "tags": [x for x in get("tags").split(";") if x] or None,
             "as_of": get("as_of") or None,
         }
-        used.add(item["id"])
-        rows.append((line, item))
+        ids.used.add(item["id"])
+        if bad is None:
+            rows.append((line, item))
     if reader.fieldnames is None or "stem" not in reader.fieldnames:
         return [], [
             BankProblem(
@@ -114,7 +159,9 @@ def from_csv(
                 "option_c, answer and rationale (as `peerprep export csv` writes)",
             )
         ]
-    return _check(rows, display, blueprint, existing, replacing)
+    good, problems = _check(rows, display, blueprint, existing, replacing)
+    problems = sorted(problems + cell_problems, key=lambda p: p.line or 0)
+    return good, problems
 
 
 def from_gift(
@@ -131,17 +178,26 @@ def from_gift(
         questions = parse_gift(text)
     except GiftError as exc:
         return [], [BankProblem(display, exc.line, "gift", exc.message)]
-    used: set[str] = set()
+    ids = _IdMaker(id_prefix)
     rows = []
+    too_many: list[BankProblem] = []
     for q in questions:
         t = (task or "").upper()
-        keys = "ABCDEFGHIJ"[: len(q.answers)]  # more than 5 fails validation, clearly
+        if len(q.answers) > len(OPTION_KEYS):
+            too_many.append(
+                BankProblem(
+                    display,
+                    q.line,
+                    "options",
+                    f"{len(q.answers)} answers; an item has at most {len(OPTION_KEYS)} options",
+                )
+            )
+            continue
+        keys = OPTION_KEYS[: len(q.answers)]
         answer = next(k for k, (ok, _, _) in zip(keys, q.answers, strict=False) if ok)
         why = q.general or next((fb for ok, _, fb in q.answers if ok), "")
         item: dict[str, Any] = {
-            "id": q.title
-            if q.title and " " not in q.title
-            else _next_id(id_prefix, t or "X", used),
+            "id": q.title if q.title and " " not in q.title else ids.make(t or "X"),
             "task": t,
             "stem": q.stem,
             "options": {k: text for k, (_, text, _) in zip(keys, q.answers, strict=False)},
@@ -155,6 +211,7 @@ def from_gift(
             "source": f"imported from {display}",
             **DEFAULTS,
         }
-        used.add(item["id"])
+        ids.used.add(item["id"])
         rows.append((q.line, item))
-    return _check(rows, display, blueprint, existing, replacing)
+    good, problems = _check(rows, display, blueprint, existing, replacing)
+    return good, sorted(problems + too_many, key=lambda p: p.line or 0)

@@ -48,6 +48,8 @@ def output_path(folder: Path, name: str, *, force: bool) -> Path:
     target = (root / name).resolve()
     if not target.is_relative_to(root) or target == root:
         raise InvalidInputError(f"output name {name!r} would leave the folder {folder}")
+    if target.is_dir():  # --force could not help: a folder is never replaced by a file
+        raise InvalidInputError(f"{target} is a folder; give --name a file name")
     if target.exists() and not force:
         raise InvalidInputError(f"{target} exists; use --force to overwrite it")
     return target

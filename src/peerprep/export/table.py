@@ -1,10 +1,13 @@
-"""The bank as CSV: one row per item, every field, for spreadsheets and LMS imports."""
+"""The bank as CSV: one row per item, every field, for spreadsheets and LMS imports.
+
+Cells a spreadsheet would run as formulas get a leading `'` (see csvcells.py).
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 
+from peerprep import csvcells
 from peerprep.models import Question
 
 COLUMNS = (
@@ -33,7 +36,7 @@ COLUMNS = (
 
 def to_csv(items: list[Question]) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csvcells.writer(out)  # no cell can run as a spreadsheet formula
     w.writerow(COLUMNS)
     for q in items:
         opts = [q.options.get(k, "") for k in "ABCDE"]

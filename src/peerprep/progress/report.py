@@ -3,11 +3,11 @@ and the history of session scores."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
 
+from peerprep import csvcells
 from peerprep.bank import Bank
 from peerprep.engine.mastery import Mastery, MasteryTable, mastery_table
 from peerprep.engine.schedule import due_counts
@@ -90,7 +90,7 @@ CSV_COLUMNS = (
 
 def export_csv(bank: Bank, history: History, out: TextIO) -> int:
     """Write every recorded answer as a CSV row; returns the number of rows."""
-    w = csv.writer(out)
+    w = csvcells.writer(out)  # no cell can run as a spreadsheet formula
     w.writerow(CSV_COLUMNS)
     n = 0
     for a in history.answers:

@@ -1,0 +1,45 @@
+"""CSV cells a spreadsheet will not run as formulas (OWASP "CSV injection").
+
+Excel, LibreOffice and Google Sheets treat a cell that starts with `=`, `+`, `-` or
+`@` (or a TAB or CR before one) as a formula, so an item stem like "=HYPERLINK(...)"
+would run when a trainer opens the export. Every CSV peerprep writes goes through
+`writer`, which prefixes such cells with a single quote, the prefix spreadsheets
+show as text. `restore` strips exactly that prefix on import, so export -> import
+gives back the original text. Cells that already start with quotes before a trigger
+character get one more quote, so the round trip is exact for every string.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> str:
+    """The cell as text, with a leading `'` if a spreadsheet would read it as a formula."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.lstrip("'").startswith(TRIGGERS) else text
+
+
+def restore(text: str) -> str:
+    """Undo `neutralise`: drop the one quote it added, and nothing else."""
+    if text.startswith("'") and text.lstrip("'").startswith(TRIGGERS):
+        return text[1:]
+    return text
+
+
+class SafeWriter:
+    """`csv.writer` with every cell neutralised."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer: Any = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([neutralise(c) for c in row])
+
+
+def writer(out: TextIO) -> SafeWriter:
+    return SafeWriter(out)
