@@ -140,7 +140,12 @@ def test_neutralise_and_restore_round_trip_every_string() -> None:
         out = csvcells.neutralise(s)
         assert not out.startswith(csvcells.TRIGGERS)
         assert csvcells.restore(out) == s
-    assert csvcells.neutralise(None) == "" and csvcells.neutralise(-3) == "'-3"
+    assert csvcells.neutralise(None) == ""
+    # A plain number stays a number (sortable); anything formula-like is quoted.
+    for number in (-3, "-0.123", "+4", "1e-5", "-.5"):
+        assert csvcells.neutralise(number) == str(number)
+    for formula in ("-1+2", "-A1", "+cmd|' /C calc'!A0", "-3 ", "=1", "@SUM(A1)"):
+        assert csvcells.neutralise(formula) == "'" + formula
 
 
 def _nasty_bank(write_bank: WriteBank) -> Path:
@@ -225,7 +230,9 @@ def test_exam_grade_csv_neutralises_candidate_ids(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     cells = [c for row in csv.reader(io.StringIO(r.stdout)) for c in row]
     assert '\'=HYPERLINK("http://x")' in cells and "'@c2" in cells
-    assert not [c for c in cells if c.startswith(csvcells.TRIGGERS)]
+    formulas = [c for c in cells if c.startswith(csvcells.TRIGGERS)]
+    assert all(csvcells.neutralise(c) == c for c in formulas), formulas  # plain numbers only
+    assert "-0.500" in formulas  # a negative discrimination stays a sortable number
 
 
 # ---------------------------------------------------------------- 12: imports are linear
