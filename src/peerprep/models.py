@@ -135,6 +135,10 @@ class Blueprint(_Frozen):
         total = sum(d.weight for d in self.domains)
         return {d.code: d.weight / total for d in self.domains}
 
+    def as_dict(self) -> dict[str, Any]:
+        """`peerprep domains --json`: the file's content plus each domain's share."""
+        return self.model_dump(mode="json") | {"shares": self.shares()}
+
 
 # ---------------------------------------------------------------- questions
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.markup import escape
@@ -27,13 +27,10 @@ from peerprep import __version__
 from peerprep.text import printable
 
 if TYPE_CHECKING:
-    import datetime as dt
 
-    from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
     from peerprep.engine.mastery import Mastery
-    from peerprep.engine.readiness import Readiness
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
     from peerprep.exams.grade import GradeReport, RowProblem
@@ -43,6 +40,7 @@ if TYPE_CHECKING:
     from peerprep.progress.history import SessionSummary
     from peerprep.progress.report import ProgressReport
     from peerprep.progress.store import CheckReport
+    from peerprep.results import BuildResult, Failure, ReadinessResult, Validation
 
 JSON_FORMAT = 1
 
@@ -136,6 +134,24 @@ class Renderer:
         self.err = err or InertConsole(stderr=True)
 
     # ---------------------------------------------------------------- generic
+    # ---------------------------------------------------------------- results
+    def report(self, kind: str, result: Any, fmt: OutputFormat = "rich") -> None:
+        """The one place a command's result becomes output: rich text for people, the
+        versioned JSON envelope (`--json`), or CSV (`--csv`, where the result has one)."""
+        if fmt == "json":
+            self.json(kind, result.as_dict())
+        elif fmt == "csv":
+            text: str = result.to_csv()
+            # CSV is data for a spreadsheet; only a terminal needs its controls shown.
+            if self.console.is_terminal:
+                text = printable(text, multiline=True)
+            self.console.file.write(text)
+        else:
+            getattr(self, _HUMAN[kind])(result)
+
+    def failure(self, f: Failure) -> None:
+        self.error(f.message, f.details)
+
     def json(self, kind: str, data: Any) -> None:
         """A versioned envelope, written raw (no colour, no wrapping) for tools."""
         payload = {"peerprep": __version__, "format": JSON_FORMAT, "kind": kind, "data": data}
@@ -195,10 +211,10 @@ class Renderer:
             self.console.print()
 
     # ---------------------------------------------------------------- bank
-    def validated(self, bank: Bank) -> None:
-        src = "cache" if bank.from_cache else "files"
+    def validated(self, v: Validation) -> None:
+        src = "cache" if v.from_cache else "files"
         self.console.print(
-            f"[green]✓[/] {len(bank)} items valid in {_m(bank.source)} [dim](read from {src})[/]"
+            f"[green]✓[/] {v.items} items valid in {_m(v.source)} [dim](read from {src})[/]"
         )
 
     def stats(self, s: BankStats) -> None:
@@ -386,13 +402,8 @@ class Renderer:
             f"{verdict}: {rep.events} events in progress.json and {rep.segments} sealed segment(s)"
         )
 
-    def readiness(
-        self,
-        est: Readiness,
-        moves: list[tuple[dt.date, float, float, float]],
-        *,
-        target_saved: bool,
-    ) -> None:
+    def readiness(self, result: ReadinessResult) -> None:
+        est, moves, target_saved = result.estimate, result.trend, result.target_saved
         if target_saved:
             self.console.print(f"[green]✓[/] study target set to {est.target:g} %")
         if not est.answers:
@@ -451,7 +462,8 @@ class Renderer:
             task = bar.add_task(_m(label), total=total)
             yield lambda: bar.advance(task)
 
-    def build_summary(self, s: dict[str, Any]) -> None:
+    def build_summary(self, result: BuildResult) -> None:
+        s = result.as_dict()
         per = ", ".join(f"{_m(k)} {v}" for k, v in s["per_domain"].items())
         self.console.print(
             f"[green]✓[/] {s['forms']} form(s) of {s['items']} items "
@@ -622,3 +634,21 @@ class Renderer:
                 bar(frac),
             )
         self.console.print(t)
+
+
+OutputFormat = Literal["rich", "json", "csv"]
+
+# Result kind -> the method that shows it to a person (the JSON envelope's `kind` names
+# the same thing). Names, not functions, so a subclass or a test can replace one.
+_HUMAN: dict[str, str] = {
+    "error": "failure",
+    "bank.validate": "validated",
+    "bank.stats": "stats",
+    "bank.lint": "lint",
+    "domains": "domains",
+    "progress": "progress",
+    "progress.check": "progress_check",
+    "readiness": "readiness",
+    "exam.build": "build_summary",
+    "exam.grade": "grade_report",
+}

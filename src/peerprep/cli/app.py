@@ -14,6 +14,8 @@ from typer.core import TyperGroup
 from peerprep import __version__
 from peerprep.errors import ExitCode, PeerprepError, describe_os_error
 
+JSON_MODE = "peerprep.json"  # ctx.meta key set by every --json option (cli/options.py)
+
 
 class PeerprepGroup(TyperGroup):
     """Root group: the one place where what escapes a command becomes stderr text + exit code.
@@ -29,12 +31,18 @@ class PeerprepGroup(TyperGroup):
 
     # typer.Context is the public name of the (vendored) click Context it subclasses.
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from peerprep.cli.env import installed
+
+        with installed(ctx.obj):
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PeerprepError as exc:
             if ctx.meta.get("peerprep.debug"):
                 raise
-            _error(exc.message, exc.details)
+            _error(exc.message, exc.details, code=int(exc.exit_code), ctx=ctx)
             raise typer.Exit(int(exc.exit_code)) from None
         except BrokenPipeError:
             if ctx.meta.get("peerprep.debug"):
@@ -46,7 +54,7 @@ class PeerprepGroup(TyperGroup):
         except OSError as exc:
             if ctx.meta.get("peerprep.debug"):
                 raise
-            _error(describe_os_error(exc))
+            _error(describe_os_error(exc), code=int(ExitCode.ERROR), ctx=ctx)
             raise typer.Exit(int(ExitCode.ERROR)) from None
         except KeyboardInterrupt:
             if ctx.meta.get("peerprep.debug"):
@@ -61,10 +69,22 @@ class PeerprepGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
-def _error(message: str, details: tuple[str, ...] = ()) -> None:
-    from peerprep.render import Renderer
+def _error(
+    message: str,
+    details: tuple[str, ...] = (),
+    *,
+    code: int = int(ExitCode.ERROR),
+    ctx: typer.Context | None = None,
+) -> None:
+    """The one way an error is shown: a line on stderr, and under --json also an
+    `error` envelope on stdout, so a tool reading JSON gets JSON either way."""
+    from peerprep.cli.env import current
+    from peerprep.results import Failure
 
-    Renderer().error(message, details)
+    r = current().renderer()
+    r.error(message, details)
+    if ctx is not None and ctx.meta.get(JSON_MODE):
+        r.report("error", Failure(message, details, code), "json")
 
 
 def _silence_stdout() -> None:

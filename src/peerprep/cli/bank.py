@@ -23,24 +23,21 @@ def validate(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Check every item in a bank against the schema and blueprint; list every problem."""
+    from peerprep.cli.env import current
     from peerprep.errors import BankInvalidError
-    from peerprep.render import Renderer
+    from peerprep.results import Validation
 
-    r = Renderer()
     try:
         bank = load_bank(path, domains, use_cache=not no_cache)
     except BankInvalidError as exc:
         if not json:
             raise
-        r.json("bank.validate", {"valid": False, "problems": [p.as_dict() for p in exc.problems]})
+        # Under --json the problems are the result itself, not an error message.
+        failed = Validation(False, problems=exc.problems)
+        current().renderer().report("bank.validate", failed, "json")
         raise typer.Exit(int(exc.exit_code)) from None
-    if json:
-        r.json(
-            "bank.validate",
-            {"valid": True, "items": len(bank), "source": str(bank.source), "problems": []},
-        )
-    else:
-        r.validated(bank)
+    result = Validation(True, len(bank), str(bank.source), bank.from_cache)
+    current().renderer().report("bank.validate", result, "json" if json else "rich")
 
 
 @app.command("stats")
@@ -54,14 +51,10 @@ def stats(
 ) -> None:
     """Items per domain and task (thin tasks flagged) and the answer-letter spread."""
     from peerprep.bank_stats import bank_stats
-    from peerprep.render import Renderer
+    from peerprep.cli.env import current
 
     s = bank_stats(load_bank(path, domains), min_per_task=min_per_task)
-    r = Renderer()
-    if json:
-        r.json("bank.stats", s.as_dict())
-    else:
-        r.stats(s)
+    current().renderer().report("bank.stats", s, "json" if json else "rich")
 
 
 @app.command("lint")
@@ -80,14 +73,10 @@ def lint(
     ] = 85.0,
 ) -> None:
     """Check item-writing quality: cues, flaws, near-duplicates, stigmatizing language."""
+    from peerprep.cli.env import current
     from peerprep.lint import lint as run_lint
-    from peerprep.render import Renderer
 
     report = run_lint(load_bank(path, domains), similarity=similarity)
-    r = Renderer()
-    if json:
-        r.json("bank.lint", report.as_dict())
-    else:
-        r.lint(report)
+    current().renderer().report("bank.lint", report, "json" if json else "rich")
     if not report.clean:
         raise typer.Exit(1)

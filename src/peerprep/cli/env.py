@@ -1,14 +1,17 @@
-"""Everything a practice command takes from the process, in one object passed down.
+"""Everything a command takes from the process, in one object passed down.
 
-Built once per command (`Environment.from_process()`); a test builds its own with
-scripted input, captured consoles and frozen clocks and drives a whole quiz without a
-terminal (the shape of httpie's `Environment`).
+Built once per command: the root group (cli/app.py) installs the one a caller passed as
+click's `obj` (a test: scripted input, captured consoles, frozen clocks), and `current()`
+builds one from the process on first use otherwise. Commands never make their own
+consoles, read `isatty`, the clock or stdin (the shape of httpie's `Environment`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +90,28 @@ class Environment:
                 return True
             if raw in ("n", "no"):
                 return False
+
+
+_CURRENT: ContextVar[Environment | None] = ContextVar("peerprep_env", default=None)
+
+
+@contextmanager
+def installed(env: object) -> Iterator[None]:
+    """Make `env` (if it is an Environment) the current one while a command runs."""
+    token = _CURRENT.set(env if isinstance(env, Environment) else None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> Environment:
+    """This command's environment: the installed one, or one built from the process."""
+    env = _CURRENT.get()
+    if env is None:
+        env = Environment.from_process()
+        _CURRENT.set(env)
+    return env
 
 
 @dataclass

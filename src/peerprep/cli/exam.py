@@ -51,10 +51,10 @@ def exam(
     """A timed, full-length exam simulation scored by domain (subcommands: build, grade)."""
     if ctx.invoked_subcommand is not None:
         return
-    from peerprep.cli.env import Environment
+    from peerprep.cli.env import current
 
     code = start_exam(
-        Environment.from_process(),
+        current(),
         ExamRequest(items, minutes, plain, resume, seed, bank, domains, profile, progress),
     )
     if code:
@@ -158,10 +158,11 @@ def build(
     import json as jsonlib
 
     from peerprep.atomic import atomic_write
+    from peerprep.cli.env import current
     from peerprep.errors import InvalidInputError
     from peerprep.exams.forms import build_forms, key_document
     from peerprep.exams.printable import form_data, render_markdown, render_pdfs
-    from peerprep.render import Renderer
+    from peerprep.results import BuildResult
 
     if fmt not in ("pdf", "md"):
         raise InvalidInputError("--format must be pdf or md")
@@ -171,7 +172,7 @@ def build(
     n = items or b.blueprint.exam.items
     minutes = round(b.blueprint.exam.minutes * n / b.blueprint.exam.items)
     fs = build_forms(b, forms=forms, items=n, seed=seed)
-    r = Renderer()
+    r = current().renderer()
     jobs = [
         (
             output / f"form-{form.number}{suffix}.{fmt}",
@@ -194,18 +195,8 @@ def build(
         key = key_document(b, form, title=title, seed=seed)
         atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=0o644)
         written.append(str(key_path))
-    summary = {
-        "forms": forms,
-        "items": n,
-        "seed": seed,
-        "per_domain": fs.per_domain,
-        "overlap": fs.overlap(),
-        "files": written,
-    }
-    if json:
-        r.json("exam.build", summary)
-    else:
-        r.build_summary(summary)
+    result = BuildResult(forms, n, seed, fs.per_domain, fs.overlap(), written)
+    r.report("exam.build", result, "json" if json else "rich")
 
 
 @app.command("grade")
@@ -224,10 +215,10 @@ def grade(
     csv_out: Annotated[bool, typer.Option("--csv", help="Print results as CSV.")] = False,
 ) -> None:
     """Grade answer sheets: scores by domain, item difficulty and discrimination, KR-20."""
+    from peerprep.cli.env import current
     from peerprep.errors import InvalidInputError
     from peerprep.exams.grade import grade as grade_sheets
-    from peerprep.exams.grade import load_key, read_responses, write_csv
-    from peerprep.render import Renderer
+    from peerprep.exams.grade import load_key, read_responses
 
     form_key = load_key(key)
     try:
@@ -235,7 +226,7 @@ def grade(
     except UnicodeDecodeError:
         raise InvalidInputError(f"{responses} is not UTF-8 text; save it as CSV (UTF-8)") from None
     candidates, problems = read_responses(text, form_key)
-    r = Renderer()
+    r = current().renderer()
     r.row_problems(responses, problems)
     if (
         not candidates
@@ -247,9 +238,4 @@ def grade(
             "right key for these answer sheets?"
         )
     report = grade_sheets(form_key, candidates, problems)
-    if json:
-        r.json("exam.grade", report.as_dict())
-    elif csv_out:
-        r.console.file.write(write_csv(report))
-    else:
-        r.grade_report(report)
+    r.report("exam.grade", report, "json" if json else "csv" if csv_out else "rich")

@@ -68,15 +68,16 @@ def anki(
     domains: DomainsOpt = None,
 ) -> None:
     """An Anki deck (.apkg): a sub-deck per domain; re-importing an edited export updates notes."""
+    from peerprep.cli.env import current
     from peerprep.export.anki import write_apkg
     from peerprep.export.select import output_path
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
     _make_folder(output)
     path = output_path(output, name or "peerprep.apkg", force=force)
     n = write_apkg(b, items, path, namespace=namespace)
-    Renderer().note(f"[green]✓[/] {n} notes written to {literal(path)}")
+    current().renderer().note(f"[green]✓[/] {n} notes written to {literal(path)}")
 
 
 @app.command("csv")
@@ -91,12 +92,13 @@ def csv(
     domains: DomainsOpt = None,
 ) -> None:
     """One CSV row per item with every field (options, key, rationale, notes, source)."""
+    from peerprep.cli.env import current
     from peerprep.export.table import to_csv
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     _, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep-items.csv", to_csv(items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} items written to {literal(path)}")
+    current().renderer().note(f"[green]✓[/] {len(items)} items written to {literal(path)}")
 
 
 def _make_folder(output: Path) -> None:
@@ -130,12 +132,13 @@ def gift(
     domains: DomainsOpt = None,
 ) -> None:
     """Moodle GIFT, a category per domain, with each option's rationale as feedback."""
+    from peerprep.cli.env import current
     from peerprep.export.gift import to_gift
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep.gift.txt", to_gift(b, items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
+    current().renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
 
 
 @app.command("aiken")
@@ -150,12 +153,13 @@ def aiken(
     domains: DomainsOpt = None,
 ) -> None:
     """Moodle Aiken (questions and keys only: the format has no feedback)."""
+    from peerprep.cli.env import current
     from peerprep.export.gift import to_aiken
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     _, items = _items(bank, domains, domain, task, form)
     path = _write_text(output, name or "peerprep.aiken.txt", to_aiken(items), force)
-    Renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
+    current().renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
 
 
 @app.command("qti")
@@ -170,8 +174,9 @@ def qti(
     domains: DomainsOpt = None,
 ) -> None:
     """A QTI 1.2 zip for Canvas: one quiz per domain, or one for a built form (--form)."""
+    from peerprep.cli.env import current
     from peerprep.export.qti import to_qti_zip
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
     if form is not None:
@@ -184,6 +189,6 @@ def qti(
             if mine:
                 groups.append((f"peerprep {d.code} {d.name}", mine))
     path = _write_text(output, name or "peerprep-qti.zip", to_qti_zip(groups), force)
-    Renderer().note(
+    current().renderer().note(
         f"[green]✓[/] {len(items)} questions in {len(groups)} quiz(zes) written to {literal(path)}"
     )

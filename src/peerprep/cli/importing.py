@@ -50,11 +50,12 @@ def _run(
     import yaml
 
     from peerprep.atomic import atomic_write
+    from peerprep.cli.env import current
     from peerprep.constants import SHARED_FILE_MODE
     from peerprep.errors import BankInvalidError, InvalidInputError
     from peerprep.export import importers
     from peerprep.export.select import output_path
-    from peerprep.render import Renderer, literal
+    from peerprep.render import literal
 
     bp = load_blueprint(domains)
     try:
@@ -86,7 +87,7 @@ def _run(
         yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode(),
         mode=SHARED_FILE_MODE,
     )
-    Renderer().note(
+    current().renderer().note(
         f"[green]✓[/] {len(items)} items written to {literal(path)}. Review the defaults "
         "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
     )

@@ -58,7 +58,23 @@ ProgressOpt = Annotated[
         help="Progress file to use instead of the profile's default.",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _json_mode(ctx: typer.Context, value: bool) -> bool:
+    # Remembered on the shared meta so the root handler prints errors as JSON too.
+    if value:
+        ctx.meta["peerprep.json"] = True
+    return value
+
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        callback=_json_mode,
+        help="Print machine-readable JSON (errors too, as an `error` envelope).",
+    ),
+]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Parse the bank files even if a cached copy is valid.")
 ]
@@ -81,12 +97,12 @@ def with_history(
 ) -> tuple[Bank, ProgressStore, History, Renderer]:
     """What every progress-reading command starts with: the bank, the profile's store, its
     history, and a renderer that has already shown any notice from reading it."""
-    from peerprep.render import Renderer
+    from peerprep.cli.env import current
 
     b = load_bank(bank, domains)
     store = open_store(progress, profile)
     history = store.load()
-    r = Renderer()
+    r = current().renderer()
     r.notices(store.notices)
     store.notices.clear()
     return b, store, history, r

@@ -31,10 +31,7 @@ def _show(
 
     b, store, history, r = with_history(bank, domains, progress, profile)
     report = progress_report(b, history, path=str(store.path), now=store.clock())
-    if json:
-        r.json("progress", report.as_dict())
-    else:
-        r.progress(report)
+    r.report("progress", report, "json" if json else "rich")
 
 
 @app.callback()
@@ -113,14 +110,11 @@ def check(
     profile: ProfileOpt = "default", progress: ProgressOpt = None, json: JsonOpt = False
 ) -> None:
     """Verify the progress file and its segments; repair what is safe to repair."""
-    from peerprep.render import Renderer
+    from peerprep.cli.env import current
 
-    report = open_store(progress, profile).check()
-    r = Renderer()
-    if json:
-        r.json("progress.check", report.as_dict())
-    else:
-        r.progress_check(report)
+    env = current()
+    report = env.open_store(progress, profile).check()
+    env.renderer().report("progress.check", report, "json" if json else "rich")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -132,7 +126,8 @@ def reset(
     progress: ProgressOpt = None,
 ) -> None:
     """Start over: the current progress is moved to a backup, never deleted."""
-    from peerprep.render import Renderer, literal
+    from peerprep.cli.env import current
+    from peerprep.render import literal
 
     store = open_store(progress, profile)
     if not store.path.exists():
@@ -141,4 +136,4 @@ def reset(
     if not yes and not typer.confirm(f"Move {store.path} aside and start over?", default=False):
         raise typer.Exit(1)
     moved = store.reset()
-    Renderer().note("Backed up to:\n" + "\n".join(f"  {literal(m)}" for m in moved))
+    current().renderer().note("Backed up to:\n" + "\n".join(f"  {literal(m)}" for m in moved))

@@ -103,12 +103,12 @@ def quiz(
     progress: ProgressOpt = None,
 ) -> None:
     """Answer questions drawn by the blueprint weights (or one domain or task), with rationales."""
-    from peerprep.cli.env import Environment
+    from peerprep.cli.env import current
 
     request = QuizRequest(
         count, domain, list(task or []), missed, new, resume, seed, bank, domains, profile, progress
     )
-    code = start_quiz(Environment.from_process(), request)
+    code = start_quiz(current(), request)
     if code:
         raise typer.Exit(code)
 

@@ -35,11 +35,9 @@ def study(
     progress: ProgressOpt = None,
 ) -> None:
     """Practise where you are weakest: the weakest domain's weak or little-seen tasks."""
-    from peerprep.cli.env import Environment
+    from peerprep.cli.env import current
 
-    code = start_study(
-        Environment.from_process(), count, domain, seed, bank, domains, profile, progress
-    )
+    code = start_study(current(), count, domain, seed, bank, domains, profile, progress)
     if code:
         raise typer.Exit(code)
 
@@ -90,9 +88,9 @@ def review(
     progress: ProgressOpt = None,
 ) -> None:
     """Review the items your spaced-repetition schedule (FSRS) says are due, oldest first."""
-    from peerprep.cli.env import Environment
+    from peerprep.cli.env import current
 
-    code = start_review(Environment.from_process(), count, seed, bank, domains, profile, progress)
+    code = start_review(current(), count, seed, bank, domains, profile, progress)
     if code:
         raise typer.Exit(code)
 
@@ -150,6 +148,7 @@ def readiness(
     """Estimate your percent correct on a blueprint-weighted form, against your study target."""
     from peerprep.engine.readiness import DEFAULT_TARGET, trend
     from peerprep.engine.readiness import readiness as estimate
+    from peerprep.results import ReadinessResult
 
     b, store, history, r = with_history(bank, domains, progress, profile)
     if target is not None:
@@ -159,16 +158,5 @@ def readiness(
     results = history.results()
     est = estimate(b, results, now=now, target=goal)
     moves = trend(b, results, now=now, target=goal)
-    if json:
-        r.json(
-            "readiness",
-            est.as_dict()
-            | {
-                "trend": [
-                    {"week_ending": d.isoformat(), "expected": e, "low": lo, "high": hi}
-                    for d, e, lo, hi in moves
-                ]
-            },
-        )
-    else:
-        r.readiness(est, moves, target_saved=target is not None)
+    result = ReadinessResult(est, moves, target_saved=target is not None)
+    r.report("readiness", result, "json" if json else "rich")

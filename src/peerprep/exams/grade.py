@@ -155,6 +155,9 @@ class GradeReport:
             "skipped_rows": [p.__dict__ for p in self.problems],
         }
 
+    def to_csv(self) -> str:
+        return write_csv(self)
+
 
 def _pearson(xs: list[int], ys: list[int]) -> float | None:
     n = len(xs)
