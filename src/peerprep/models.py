@@ -19,8 +19,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from peerprep.constants import OPTION_LETTERS
+
+# A Literal type has to spell its values out; the test suite checks it matches
+# constants.OPTION_LETTERS, which everything else uses.
 OptionKey = Literal["A", "B", "C", "D", "E"]
-OPTION_KEYS: tuple[str, ...] = ("A", "B", "C", "D", "E")
+OPTION_KEYS: tuple[str, ...] = tuple(OPTION_LETTERS)
 Cognitive = Literal["recall", "comprehension", "application"]
 Text = Annotated[StrictStr, Field(min_length=1)]
 

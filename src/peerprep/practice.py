@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from peerprep.constants import EXAM_LIMIT_SECONDS
 from peerprep.engine.draw import Presented
 from peerprep.engine.session import Feedback, QuizSession
 from peerprep.errors import InvalidInputError, PeerprepError
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from peerprep.progress.schema import Event, Mode
     from peerprep.progress.store import ProgressStore
 
-DEFAULT_LIMIT = 7200.0  # an exam start that carries no limit at all (should not happen)
+DEFAULT_LIMIT = EXAM_LIMIT_SECONDS  # an exam start that carries no limit at all
 _FP = "@"  # separates the on-screen order from the options' fingerprint
 
 

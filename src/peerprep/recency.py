@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-HALF_LIFE_DAYS = 30.0
-_HALF_LIFE_S = HALF_LIFE_DAYS * 86400.0
+from peerprep.constants import HALF_LIFE_DAYS, SECONDS_PER_DAY
+
+_HALF_LIFE_S = HALF_LIFE_DAYS * SECONDS_PER_DAY
 
 ItemStats = list[float]  # [weighted answers, weighted correct, last answer (epoch seconds)]
 

@@ -24,10 +24,10 @@ from rich.table import Table
 from rich.text import Text
 
 from peerprep import __version__
+from peerprep.constants import OPTION_LETTERS
 from peerprep.text import printable
 
 if TYPE_CHECKING:
-
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
     from peerprep.engine.mastery import Mastery
@@ -109,7 +109,7 @@ def option_rows(item: Question, p: Presented, chosen: str | None = None) -> Tabl
     """The options of a presented item in shown order; the chosen letter in reverse."""
     rows = []
     for n, key in enumerate(p.order):
-        letter = "ABCDE"[n]
+        letter = OPTION_LETTERS[n]
         style = "reverse" if letter == chosen else ""
         rows.append((Text(letter, style="bold cyan"), _text(item.options[key], style)))
     return lettered(rows)
@@ -500,10 +500,12 @@ class Renderer:
             )
         self.console.print(t)
         it = Table(title="Item analysis", title_justify="left")
-        for col in ("No.", "Item", "Key", "p", "Disc.", "A", "B", "C", "D", "Blank", "Flags"):
+        # One share column per option letter any item of the form has (4 on most forms).
+        letters = [L for L in OPTION_LETTERS if any(L in i.shares for i in g.items)]
+        for col in ("No.", "Item", "Key", "p", "Disc.", *letters, "Blank", "Flags"):
             it.add_column(col, justify="right" if col not in ("Item", "Flags") else "left")
         for i in g.items:
-            shares = [f"{100 * i.shares.get(L, 0):.0f}" for L in "ABCD"]
+            shares = [f"{100 * i.shares[L]:.0f}" if L in i.shares else "" for L in letters]
             it.add_row(
                 str(i.n),
                 _m(i.id),
@@ -601,8 +603,8 @@ class Renderer:
         for i, key in enumerate(p.order):
             note = item.rationale.distractors.get(key)
             if note:
-                style = "bold" if "ABCDE"[i] == fb.chosen_shown else "dim"
-                rows.append((Text("ABCDE"[i], style=style), _text(note, style)))
+                style = "bold" if OPTION_LETTERS[i] == fb.chosen_shown else "dim"
+                rows.append((Text(OPTION_LETTERS[i], style=style), _text(note, style)))
         self.console.print(lettered(rows))
         self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]\n")
 

@@ -16,6 +16,7 @@ from peerprep.cli.options import (
     ProgressOpt,
     load_bank,
 )
+from peerprep.constants import SHARED_FILE_MODE
 
 if TYPE_CHECKING:
     from peerprep.cli.env import Environment
@@ -188,12 +189,12 @@ def build(
             blobs = [render_markdown(d).encode() for _, d in jobs]
     written: list[str] = []
     for (path, _), blob in zip(jobs, blobs, strict=True):
-        atomic_write(path, blob, mode=0o644)
+        atomic_write(path, blob, mode=SHARED_FILE_MODE)
         written.append(str(path))
     for form in fs.forms:
         key_path = output / f"form-{form.number}-key.json"
         key = key_document(b, form, title=title, seed=seed)
-        atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=0o644)
+        atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=SHARED_FILE_MODE)
         written.append(str(key_path))
     result = BuildResult(forms, n, seed, fs.per_domain, fs.overlap(), written)
     r.report("exam.build", result, "json" if json else "rich")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from peerprep.constants import OPTION_LETTERS
 from peerprep.exams.session import ExamSession
 from peerprep.render import Renderer
 
@@ -61,7 +62,7 @@ def run_plain_exam(s: ExamSession, r: Renderer, ask: Callable[[str], str]) -> No
             if ask("Submit now? (y/N) ").strip().lower() in ("y", "yes"):
                 s.submit()
                 return
-        elif len(cmd) == 1 and cmd.upper() in "ABCDE"[: len(s.items[s.current].order)]:
+        elif len(cmd) == 1 and cmd.upper() in OPTION_LETTERS[: len(s.items[s.current].order)]:
             s.answer(cmd.upper())
             if s.current < len(s.items) - 1:
                 s.next()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peerprep.cli.options import BankOpt, DomainsOpt, load_bank
+from peerprep.constants import SHARED_FILE_MODE
 
 if TYPE_CHECKING:
     from peerprep.bank import Bank
@@ -116,7 +117,7 @@ def _write_text(output: Path, name: str, text: str | bytes, force: bool) -> Path
 
     _make_folder(output)
     path = output_path(output, name, force=force)
-    atomic_write(path, text.encode() if isinstance(text, str) else text, mode=0o644)
+    atomic_write(path, text.encode() if isinstance(text, str) else text, mode=SHARED_FILE_MODE)
     return path
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peerprep.cli.options import BankOpt, DomainsOpt, ProfileOpt, ProgressOpt
+from peerprep.constants import OPTION_LETTERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,7 +61,7 @@ def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str]) -> None:
         p, item = session.current()
         number = len(session.earlier) + session.position + 1
         r.question(number, len(session.earlier) + len(session.presented), p, item, bp)
-        letters = "/".join("ABCDE"[: len(p.order)])
+        letters = "/".join(OPTION_LETTERS[: len(p.order)])
         while True:
             raw = ask(PROMPT.format(letters=letters))
             if raw.strip().lower() in ("q", "quit", "exit"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from peerprep.bank import Bank
 from peerprep.blueprint import allocate
+from peerprep.constants import OPTION_LETTERS
 from peerprep.errors import InvalidInputError
 
 
@@ -19,10 +20,10 @@ class Presented:
     order: tuple[str, ...]
 
     def shown_letter(self, original_key: str) -> str:
-        return "ABCDE"[self.order.index(original_key)]
+        return OPTION_LETTERS[self.order.index(original_key)]
 
     def original_key(self, shown_letter: str) -> str:
-        return self.order["ABCDE".index(shown_letter)]
+        return self.order[OPTION_LETTERS.index(shown_letter)]
 
 
 def spread_sample(

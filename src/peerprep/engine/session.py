@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from peerprep.bank import Bank
+from peerprep.constants import OPTION_LETTERS
 from peerprep.engine.draw import Presented
 from peerprep.engine.score import ScoreReport, score
 from peerprep.models import Question
@@ -35,7 +36,7 @@ class Feedback:
 def parse_choice(raw: str, n_options: int) -> str | None:
     """'b', ' B ', 'b)' -> 'B'; anything that is not one of the shown letters -> None."""
     s = raw.strip().rstrip(").").upper()
-    return s if len(s) == 1 and s in "ABCDE"[:n_options] else None
+    return s if len(s) == 1 and s in OPTION_LETTERS[:n_options] else None
 
 
 class QuizSession:
@@ -79,7 +80,7 @@ class QuizSession:
         only once it is on disk (a Ctrl-C during the save must not leave it counted).
         """
         p, item = self.current()
-        if shown_letter not in "ABCDE"[: len(p.order)]:
+        if shown_letter not in OPTION_LETTERS[: len(p.order)]:
             raise ValueError(f"{shown_letter!r} is not an option of this item")
         started = self._shown_at if self._shown_at is not None else self.clock()
         return Feedback(

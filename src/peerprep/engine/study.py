@@ -19,17 +19,18 @@ from dataclasses import dataclass
 
 from peerprep import recency
 from peerprep.bank import Bank
+from peerprep.constants import HALF_LIFE_DAYS, SECONDS_PER_DAY
 from peerprep.engine.mastery import Mastery, MasteryTable, table_from_counts
 from peerprep.models import Domain
 
-HALF_LIFE_DAYS = 30.0
 MIX = 0.3
 
 
 def recency_weights(
     times: Sequence[dt.datetime], now: dt.datetime, half_life_days: float = HALF_LIFE_DAYS
 ) -> list[float]:
-    return [0.5 ** (max(0.0, (now - t).total_seconds()) / 86400 / half_life_days) for t in times]
+    scale = SECONDS_PER_DAY * half_life_days
+    return [0.5 ** (max(0.0, (now - t).total_seconds()) / scale) for t in times]
 
 
 @dataclass(frozen=True)

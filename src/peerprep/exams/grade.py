@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from peerprep import csvcells
+from peerprep.constants import OPTION_LETTERS
 from peerprep.errors import InvalidInputError
 
 # The key's model and its reader live in formkey.py, next to the writer's; named here too
@@ -84,7 +85,12 @@ def read_responses(text: str, key: FormKey) -> tuple[list[Candidate], list[RowPr
         bad = [
             (i + 1, a)
             for i, a in enumerate(answers)
-            if a and (a not in "ABCDE" or len(a) != 1 or "ABCDE".index(a) >= key.items[i].options)
+            if a
+            and (
+                a not in OPTION_LETTERS
+                or len(a) != 1
+                or OPTION_LETTERS.index(a) >= key.items[i].options
+            )
         ]
         if bad:
             shown = ", ".join(f"item {i}: {a!r}" for i, a in bad[:5])
@@ -199,7 +205,7 @@ def grade(key: FormKey, candidates: list[Candidate], problems: list[RowProblem])
         pq_sum += p * (1 - p)
         rest = [t - x for t, x in zip(totals, col, strict=True)]
         disc = _pearson(col, rest) if n > 2 else None
-        letters = "ABCDE"[: it.options]
+        letters = OPTION_LETTERS[: it.options]
         shares = {L: sum(1 for c in candidates if c.answers[i] == L) / n for L in letters}
         shares["blank"] = sum(1 for c in candidates if not c.answers[i]) / n
         flags = []

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from peerprep.bank import Bank
+from peerprep.constants import OPTION_LETTERS
 from peerprep.engine.draw import Presented
 from peerprep.engine.score import ScoreReport, score
 from peerprep.models import Question
@@ -82,7 +83,7 @@ class ExamSession:
     # ---------------------------------------------------------------- answering
     def answer(self, letter: str, index: int | None = None) -> None:
         i = self.current if index is None else index
-        if letter not in "ABCDE"[: len(self.items[i].order)]:
+        if letter not in OPTION_LETTERS[: len(self.items[i].order)]:
             raise ValueError(f"{letter!r} is not an option of question {i + 1}")
         self._guard()
         self.answers[i] = letter

@@ -125,13 +125,17 @@ def from_csv(
             return csvcells.restore(row.get(k) or "").strip()
 
         t = (get("task") or task or "").upper()
-        options = {k.upper(): get(f"option_{k}") for k in "abcde" if get(f"option_{k}")}
+        options = {
+            k.upper(): get(f"option_{k}") for k in OPTION_LETTERS.lower() if get(f"option_{k}")
+        }
         answer = get("answer").upper()
         difficulty, bad = _difficulty(get("difficulty"), display, line)
         if bad is not None:
             cell_problems.append(bad)
         notes = {
-            k.upper(): get(f"note_{k}") for k in "abcde" if get(f"note_{k}") and k.upper() != answer
+            k.upper(): get(f"note_{k}")
+            for k in OPTION_LETTERS.lower()
+            if get(f"note_{k}") and k.upper() != answer
         }
         item: dict[str, Any] = {
             "id": get("id") or ids.make(t or "X"),

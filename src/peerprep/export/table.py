@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 from peerprep import csvcells
+from peerprep.constants import OPTION_LETTERS
 from peerprep.models import Question
 
 COLUMNS = (
@@ -39,8 +40,8 @@ def to_csv(items: list[Question]) -> str:
     w = csvcells.writer(out)  # no cell can run as a spreadsheet formula
     w.writerow(COLUMNS)
     for q in items:
-        opts = [q.options.get(k, "") for k in "ABCDE"]
-        notes = [q.rationale.distractors.get(k, "") for k in "ABCDE"]
+        opts = [q.options.get(k, "") for k in OPTION_LETTERS]
+        notes = [q.rationale.distractors.get(k, "") for k in OPTION_LETTERS]
         w.writerow(
             [
                 q.id,

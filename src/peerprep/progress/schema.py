@@ -29,6 +29,9 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
+from peerprep.constants import OPTION_LETTERS
+from peerprep.models import OptionKey
+
 SCHEMA_VERSION: Literal[2] = 2
 SEAL_AT = 256  # events in the live tail before it is sealed into a segment
 
@@ -45,7 +48,7 @@ class _Event(BaseModel):
 class AnswerEvent(_Event):
     type: Literal["answer"] = "answer"
     item: Annotated[str, Field(min_length=1)]
-    chosen: Literal["A", "B", "C", "D", "E"]  # the bank's own key, not the shown letter
+    chosen: OptionKey  # the bank's own key, not the shown letter
     correct: bool
     seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     mode: Mode
@@ -85,7 +88,7 @@ class ExamState(_Event):
     type: Literal["exam_state"] = "exam_state"
     elapsed: Annotated[float, Field(ge=0, allow_inf_nan=False)]  # exam seconds used so far
     limit: Annotated[float, Field(gt=0, allow_inf_nan=False)]  # seconds allowed
-    answers: dict[int, Literal["A", "B", "C", "D", "E"]]
+    answers: dict[int, OptionKey]
     flagged: list[int]
 
 
@@ -219,7 +222,7 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
                 "session": s["id"],
                 "at": s["started"],
                 "mode": s.get("mode", "quiz"),
-                "items": [[i, "ABCD"] for i in s.get("items", [])],
+                "items": [[i, OPTION_LETTERS[:4]] for i in s.get("items", [])],  # 4, bank order
             }
         )
     for a in doc.get("answers", []):

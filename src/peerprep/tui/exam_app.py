@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, ListItem, ListView, Static
 
+from peerprep.constants import OPTION_LETTERS
 from peerprep.exams.session import ExamSession
 from peerprep.text import printable
 
@@ -92,7 +93,7 @@ class ExamApp(App[None]):
     #review-buttons { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        *[Binding(k.lower(), f"answer('{k}')", k, show=False) for k in "ABCDE"],
+        *[Binding(k.lower(), f"answer('{k}')", k, show=False) for k in OPTION_LETTERS],
         Binding("n,right", "next", "Next"),
         Binding("p,left", "prev", "Previous"),
         Binding("f", "flag", "Flag"),
@@ -140,7 +141,7 @@ class ExamApp(App[None]):
         self.query_one("#stem", Static).update(inert(item.stem.strip()))
         lines = []
         for n, key in enumerate(p.order):
-            letter = "ABCDE"[n]
+            letter = OPTION_LETTERS[n]
             mark = "●" if s.answers.get(i) == letter else "○"
             lines.append(f"{mark} {letter}  {item.options[key]}")
         self.query_one("#options", Static).update(inert("\n\n".join(lines)))
@@ -149,7 +150,7 @@ class ExamApp(App[None]):
     # ---------------------------------------------------------------- actions
     def action_answer(self, letter: str) -> None:
         s = self.session
-        if letter in "ABCDE"[: len(s.items[s.current].order)]:
+        if letter in OPTION_LETTERS[: len(s.items[s.current].order)]:
             s.answer(letter)
             self.show()
 
