@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import time
@@ -18,7 +19,9 @@ from peerprep import csvcells
 from peerprep.bank import load_bank
 from peerprep.blueprint import load_blueprint
 from peerprep.cli.app import app
+from peerprep.errors import BankInvalidError
 from peerprep.exams.grade import FormKey
+from peerprep.models import OPTION_MAX, RATIONALE_MAX, STEM_MAX, TAGS_MAX
 from peerprep.yamlio import FileProblem, load_yaml
 
 from .conftest import GOOD_ITEM, WriteBank, item, items_for_all_tasks
@@ -109,13 +112,17 @@ def test_the_loader_builds_what_yaml_load_builds() -> None:
 
 
 def _peak_ratio(tmp_path: Path, text: str) -> float:
+    """Peak traced memory of loading `text` as a bank file, over the file's size. The
+    file may be refused: what a refused file costs counts as much as a loaded one."""
     f = tmp_path / "big.yaml"
     f.write_text(text, encoding="utf-8")
     bp = load_blueprint()
-    load_bank(f, bp, use_cache=False)  # one-time costs (validators, regexes) are not per file
+    with contextlib.suppress(BankInvalidError):  # one-time costs (validators, regexes)
+        load_bank(f, bp, use_cache=False)
     tracemalloc.start()
     try:
-        load_bank(f, bp, use_cache=False)
+        with contextlib.suppress(BankInvalidError):
+            load_bank(f, bp, use_cache=False)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -125,10 +132,39 @@ def _peak_ratio(tmp_path: Path, text: str) -> float:
 def test_loading_a_valid_bank_file_peaks_under_ten_times_its_size(tmp_path: Path) -> None:
     many = items_for_all_tasks(per_task=6)  # 324 items, the usual shape
     assert _peak_ratio(tmp_path, yaml.safe_dump(many, sort_keys=False)) < 10
-    huge_ascii = [item(stem="word " * 300_000)]  # one 1.5 MB scalar
-    assert _peak_ratio(tmp_path, yaml.safe_dump(huge_ascii, width=80)) < 10
-    huge_astral = [item(stem="\U0001f600" * 250_000)]  # 4 bytes a character, on disk and in str
-    assert _peak_ratio(tmp_path, yaml.safe_dump(huge_astral, allow_unicode=True)) < 10
+    # The longest texts the schema allows, in every field of every item.
+    longest = [
+        item(
+            id=f"L-{n}",
+            stem="w" * STEM_MAX,
+            options=dict.fromkeys("ABCD", "o" * OPTION_MAX),
+            rationale={
+                "answer": "r" * RATIONALE_MAX,
+                "distractors": dict.fromkeys("BCD", "n" * 900),
+            },
+            tags=[f"t{i}" * 10 for i in range(TAGS_MAX)],
+        )
+        for n in range(100)
+    ]
+    assert _peak_ratio(tmp_path, yaml.safe_dump(longest, width=80)) < 10
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"stem": "word " * 300_000},  # one 1.5 MB scalar
+        {"stem": "a" * 1_500_000 + "\U0001f600"},  # ASCII plus one emoji: 4 bytes a char in str
+        {"tags": [f"t{i}" for i in range(46_000)]},  # many tiny strings
+    ],
+)
+def test_oversized_fields_are_refused_and_stay_cheap(tmp_path: Path, field: dict[str, Any]) -> None:
+    text = yaml.safe_dump([item(**field)], allow_unicode=True, width=80)
+    f = tmp_path / "big.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(BankInvalidError) as err:
+        load_bank(f, load_blueprint(), use_cache=False)
+    assert any("at most" in d or "entries" in d for d in err.value.details), err.value.details
+    assert _peak_ratio(tmp_path, text) < 20  # refused files too: bounded, if not tight
 
 
 # ---------------------------------------------------------------- 11: CSV cells never run
@@ -449,3 +485,10 @@ def test_odd_bank_files_never_trace_back(name: str, write_bank: WriteBank) -> No
     assert "Traceback" not in r.output + r.stderr
     assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
     assert r.exit_code in (0, 2)
+
+
+def test_the_top_level_list_of_items_is_not_capped(tmp_path: Path) -> None:
+    many = [item(id=f"T-{n}", stem=f"A question number {n} about advocacy?") for n in range(600)]
+    f = tmp_path / "many.yaml"
+    f.write_text(yaml.safe_dump(many, sort_keys=False), encoding="utf-8")
+    assert len(load_bank(f, load_blueprint(), use_cache=False)) == 600

@@ -28,6 +28,16 @@ OPTION_KEYS: tuple[str, ...] = tuple(OPTION_LETTERS)
 Cognitive = Literal["recall", "comprehension", "application"]
 Text = Annotated[StrictStr, Field(min_length=1)]
 
+# Longest text an item field may hold. Far above any real item (the bank's longest stem
+# is under 500 characters), these bound what a file that passes validation can cost in
+# memory whatever it holds: a multi-megabyte "stem" is refused, not carried around.
+STEM_MAX = 4000
+OPTION_MAX = 1000
+RATIONALE_MAX = 4000
+SOURCE_MAX = 1000
+TAGS_MAX = 20
+TAG_MAX = 60
+
 
 class _Frozen(BaseModel):
     # defer_build: validators are built on first validation. A cached bank is rebuilt
@@ -148,9 +158,11 @@ class Blueprint(_Frozen):
 
 
 class Rationale(_Frozen):
-    answer: Text
+    answer: Annotated[StrictStr, Field(min_length=1, max_length=RATIONALE_MAX)]
     # Keys are checked against the item's options by Question's validator.
-    distractors: dict[str, Text] = Field(default_factory=dict)
+    distractors: dict[str, Annotated[StrictStr, Field(min_length=1, max_length=RATIONALE_MAX)]] = (
+        Field(default_factory=dict)
+    )
 
 
 # A question as a plain tuple, for the bank cache: marshal loads tuples of builtins
@@ -162,15 +174,19 @@ class Question(_Frozen):
     """One multiple-choice item, tagged to one IC&RC task."""
 
     id: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    task: Text
-    stem: Annotated[StrictStr, Field(min_length=10)]
-    options: dict[str, Text]  # keys A.. in order: enforced by _options_keyed_in_order
+    task: Annotated[StrictStr, Field(min_length=1, max_length=16)]
+    stem: Annotated[StrictStr, Field(min_length=10, max_length=STEM_MAX)]
+    # keys A.. in order: enforced by _options_keyed_in_order
+    options: dict[str, Annotated[StrictStr, Field(min_length=1, max_length=OPTION_MAX)]]
     answer: OptionKey
     rationale: Rationale
-    source: Text
+    source: Annotated[StrictStr, Field(min_length=1, max_length=SOURCE_MAX)]
     difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
     cognitive: Cognitive
-    tags: tuple[Text, ...] = ()
+    tags: Annotated[
+        tuple[Annotated[StrictStr, Field(min_length=1, max_length=TAG_MAX)], ...],
+        Field(max_length=TAGS_MAX),
+    ] = ()
     as_of: dt.date | None = None
 
     @field_validator("tags", mode="before")

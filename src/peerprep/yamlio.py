@@ -89,6 +89,10 @@ def read_text(path: Path, display: str) -> str:
 # deep and its numbers have one digit; these leave generous room and nothing more.
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 64
+# Entries of any list or mapping below the top level (an item's options, notes, tags).
+# The top-level list of items is not limited; inside an item, a few dozen at most make
+# sense, and thousands of tiny entries would cost far more memory than their bytes.
+MAX_INNER_ENTRIES = 256
 
 _NO_ANCHORS = "anchors and aliases (&name, *name) are not allowed in data files"
 
@@ -190,17 +194,21 @@ def _data_loader() -> type[Any]:
             if cls is seq_start:
                 if tag not in seq_tags:
                     raise unknown_tag(tag, start_mark)
-                items = []
+                items: list[Any] = []
                 event = get()
                 while event.__class__ is not seq_end:
+                    if depth > 1 and len(items) >= MAX_INNER_ENTRIES:
+                        raise _Refused(start_mark, f"a list of over {MAX_INNER_ENTRIES} entries")
                     items.append(self._value(event, depth + 1))
                     event = get()
                 return items
             if tag not in map_tags:  # MappingStartEvent: nothing else can stand here
                 raise unknown_tag(tag, start_mark)
-            mapping = {}
+            mapping: dict[Any, Any] = {}
             event = get()
             while event.__class__ is not map_end:
+                if depth > 1 and len(mapping) >= MAX_INNER_ENTRIES:
+                    raise _Refused(start_mark, f"a mapping of over {MAX_INNER_ENTRIES} entries")
                 key_mark = event.start_mark
                 key = self._value(event, depth + 1)
                 if key.__class__ is str:  # field names repeat in every item: keep one copy
