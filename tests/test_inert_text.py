@@ -410,17 +410,13 @@ def test_ctrl_c_outside_the_quiz_loop_exits_130(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_ctrl_c_at_a_confirmation_prompt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    import typer
+    from peerprep.cli.env import Environment
 
-    # What click does with Ctrl-C while a prompt waits: Abort, raised from the interrupt.
-    def confirm(*_: object, **__: object) -> bool:
-        try:
-            raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            raise typer.Abort() from None
+    def ctrl_c(*_: object, **__: object) -> bool:  # Ctrl-C while the prompt waits
+        raise KeyboardInterrupt
 
     assert invoke(["quiz", "-n", "1"], input="a\n").exit_code == 0  # a progress file to reset
-    monkeypatch.setattr(typer, "confirm", confirm)
+    monkeypatch.setattr(Environment, "confirm", ctrl_c)
     r = invoke(["progress", "reset"])
     assert r.exit_code == 130, r.output
     assert r.stderr.strip() == "error: interrupted"

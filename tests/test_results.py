@@ -97,3 +97,25 @@ def test_grade_csv_goes_through_the_renderer(tmp_path: Path) -> None:
     r = runner.invoke(app, ["exam", "grade", str(key), str(sheet), "--csv"], obj=fake.env)
     assert r.exit_code == 0, r.output
     assert fake.text.splitlines()[0].startswith("candidate")
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_raw_data_is_exact_in_a_pipe_and_inert_on_a_terminal(
+    terminal: bool, tmp_path: Path
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    odd = tmp_path / "x\x1b[2Jy"
+    odd.mkdir()
+    fake = FakeEnv([])
+    out = io.StringIO()
+    fake.env.stdout = Console(file=out, force_terminal=terminal, no_color=True, width=200)
+    progress = odd / "progress.json"
+    r = CliRunner().invoke(app, ["progress", "path", "--progress", str(progress)], obj=fake.env)
+    assert r.exit_code == 0
+    if terminal:
+        assert "\x1b" not in out.getvalue() and "x␛[2Jy" in out.getvalue()
+    else:
+        assert out.getvalue() == f"{progress}\n"  # a script gets the real path

@@ -141,16 +141,19 @@ class Renderer:
         if fmt == "json":
             self.json(kind, result.as_dict())
         elif fmt == "csv":
-            text: str = result.to_csv()
-            # CSV is data for a spreadsheet; only a terminal needs its controls shown.
-            if self.console.is_terminal:
-                text = printable(text, multiline=True)
-            self.console.file.write(text)
+            self.data(result.to_csv())
         else:
             getattr(self, _HUMAN[kind])(result)
 
     def failure(self, f: Failure) -> None:
         self.error(f.message, f.details)
+
+    def data(self, text: str) -> None:
+        """Raw data on stdout (a CSV, a path) for a pipe or a file, exactly as it is; on
+        a terminal, with its control characters shown rather than obeyed."""
+        if self.console.is_terminal:
+            text = printable(text, multiline=True)
+        self.console.file.write(text)
 
     def json(self, kind: str, data: Any) -> None:
         """A versioned envelope, written raw (no colour, no wrapping) for tools."""

@@ -155,7 +155,7 @@ def build(
     domains: DomainsOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Write printable forms: cover, questions, bubble sheet; a key PDF; form-N-key.json for grading."""
+    """Write printable forms (questions, bubble sheet), a key PDF, and a key file for grading."""
     import json as jsonlib
 
     from peerprep.atomic import atomic_write

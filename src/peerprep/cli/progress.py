@@ -13,7 +13,6 @@ from peerprep.cli.options import (
     JsonOpt,
     ProfileOpt,
     ProgressOpt,
-    open_store,
     with_history,
 )
 
@@ -63,7 +62,10 @@ def show(
 @app.command("path")
 def path(profile: ProfileOpt = "default", progress: ProgressOpt = None) -> None:
     """Print where this profile's progress file lives."""
-    typer.echo(str(open_store(progress, profile).path))
+    from peerprep.cli.env import current
+
+    env = current()
+    env.renderer().data(f"{env.open_store(progress, profile).path}\n")
 
 
 @app.command("export")
@@ -85,7 +87,6 @@ def export(
 ) -> None:
     """Write every recorded answer as CSV (one row per answer)."""
     import io
-    import sys
 
     from peerprep.atomic import atomic_write
     from peerprep.errors import InvalidInputError
@@ -95,11 +96,13 @@ def export(
         raise InvalidInputError(f"{output} exists; use --force to overwrite it")
     b, _, history, r = with_history(bank, domains, progress, profile)
     if output is None:
-        export_csv(b, history, sys.stdout)
+        buf = io.StringIO()
+        export_csv(b, history, buf)
+        r.data(buf.getvalue())
         return
     buf = io.StringIO()
     n = export_csv(b, history, buf)
-    atomic_write(output, buf.getvalue().encode(), mode=0o600)
+    atomic_write(output, buf.getvalue().encode(), mode=0o600)  # answers are private
     from peerprep.render import literal
 
     r.err.print(f"wrote {n} answers to {literal(output)}")
@@ -128,12 +131,16 @@ def reset(
     """Start over: the current progress is moved to a backup, never deleted."""
     from peerprep.cli.env import current
     from peerprep.render import literal
+    from peerprep.text import printable
 
-    store = open_store(progress, profile)
+    env = current()
+    r = env.renderer()
+    store = env.open_store(progress, profile)
     if not store.path.exists():
-        typer.echo(f"nothing to reset: {store.path} does not exist")
+        r.note(f"nothing to reset: {literal(store.path)} does not exist")
         return
-    if not yes and not typer.confirm(f"Move {store.path} aside and start over?", default=False):
+    shown = printable(str(store.path))
+    if not yes and not env.confirm(f"Move {shown} aside and start over?", default=False):
         raise typer.Exit(1)
     moved = store.reset()
-    current().renderer().note("Backed up to:\n" + "\n".join(f"  {literal(m)}" for m in moved))
+    r.note("Backed up to:\n" + "\n".join(f"  {literal(m)}" for m in moved))
