@@ -45,9 +45,11 @@ INSTRUCTIONS = {
     ),
     "blind": (
         "Answer each question as a well-prepared candidate for the IC&RC Peer Recovery "
-        "exam would. Give one line per question as `N: LETTER (high|medium|low)`. If two "
-        "options are equally defensible, write `N: X/Y two defensible` and say why on the "
-        "next line."
+        "exam would. Each question names the IC&RC task it is written for. Give one line "
+        "per question as `N: LETTER (high|medium|low)`. If two options are equally "
+        "defensible, write `N: X/Y two defensible` and say why on the next line. If a "
+        "question does not test its task's statement (it tests another task's point), add "
+        "`off-task` to its line and say which task it tests instead on the next line."
     ),
     "test-wise": (
         "You know NOTHING about peer recovery work, addiction or counselling. Answer each "
@@ -58,8 +60,12 @@ INSTRUCTIONS = {
 }
 
 
-def _entry(q: Question, order: list[str], *, with_stem: bool, n: int) -> str:
+def _entry(
+    q: Question, order: list[str], *, with_stem: bool, n: int, task_text: str | None = None
+) -> str:
     lines = [f"## {n}"]
+    if task_text is not None:
+        lines.append(f"(Task {q.task}: {task_text})")
     if with_stem:
         lines.append(" ".join(q.stem.split()))
     for shown, original in zip(LETTERS, order, strict=False):
@@ -85,7 +91,10 @@ def make_sheet(
             order = list(q.options)
             rng.shuffle(order)
             number = len(key) + 1
-            entries.append(_entry(q, order, with_stem=mode != "options-only", n=number))
+            task_text = bank.blueprint.task(q.task).text if mode == "blind" else None
+            entries.append(
+                _entry(q, order, with_stem=mode != "options-only", n=number, task_text=task_text)
+            )
             key.append(
                 {
                     "n": number,
@@ -128,7 +137,8 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def score(key: list[dict[str, object]], answers: dict[int, tuple[str, str]]) -> dict[str, Any]:
     by_domain: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    misses, flagged, unanswered = [], [], []
+    misses, flagged, unanswered, off_task = [], [], [], []
+    confidence: dict[str, list[tuple[object, bool, object]]] = defaultdict(list)
     for e in key:
         n = int(str(e["n"]))
         if n not in answers:
@@ -143,6 +153,11 @@ def score(key: list[dict[str, object]], answers: dict[int, tuple[str, str]]) -> 
             misses.append({"item": e["item"], "key": e["key"], "chose": letter, "note": rest})
         if "two defensible" in rest:
             flagged.append({"item": e["item"], "key": e["key"], "note": rest})
+        if "off-task" in rest:
+            off_task.append(e["item"])
+        for level in ("high", "medium", "low"):
+            if level in rest:
+                confidence[level].append((e["item"], hit, e.get("difficulty")))
     k = sum(t[0] for t in by_domain.values())
     n = sum(t[1] for t in by_domain.values())
     lo, hi = wilson(k, n)
@@ -158,6 +173,13 @@ def score(key: list[dict[str, object]], answers: dict[int, tuple[str, str]]) -> 
         "unanswered": unanswered,
         "misses": misses,
         "two_defensible": flagged,
+        "off_task": off_task,
+        # Confidence (blind solves) against the item's difficulty label: how many items of
+        # each label the solver answered with high / medium / low confidence.
+        "confidence_by_difficulty": {
+            level: {str(d): sum(1 for _, _, dd in rows if dd == d) for d in (1, 2, 3)}
+            for level, rows in confidence.items()
+        },
     }
 
 

@@ -36,7 +36,8 @@ def test_scoring_reads_answer_lines_and_flags(tmp_path: Path) -> None:
     wrong = "A" if keys[1] != "A" else "B"
     answers = tmp_path / "a.txt"
     answers.write_text(
-        f"1: {keys[0]} (high)\nnoise line\n2) {wrong}\n## 3: {keys[2]}/{wrong} two defensible\n"
+        f"1: {keys[0]} (high)\nnoise line\n2) {wrong} (low) off-task\n"
+        f"## 3: {keys[2]}/{wrong} two defensible\n"
     )
     got = read_answers([answers])
     assert got[1][0] == keys[0] and 4 not in got
@@ -45,3 +46,7 @@ def test_scoring_reads_answer_lines_and_flags(tmp_path: Path) -> None:
     assert result["unanswered"] == [meta["entries"][3]["item"]]
     assert [m["item"] for m in result["misses"]] == [meta["entries"][1]["item"]]
     assert len(result["two_defensible"]) == 1
+    assert result["off_task"] == [meta["entries"][1]["item"]]
+    assert sum(result["confidence_by_difficulty"]["high"].values()) == 1
+    sheet = (out / "sheet-1.md").read_text()
+    assert "(Task " in sheet  # a blind solver sees the task statement, never the key
