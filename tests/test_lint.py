@@ -208,3 +208,59 @@ def test_cli_exit_codes_and_json(write_bank: WriteBank) -> None:
     data = json.loads(r.output)["data"]
     assert data["clean"] is False and data["counts"]["absolute-key"] == 1
     assert data["findings"][0]["item"] == "T-0"
+
+
+# ------------------------------------------------------------ test-wiseness cues (issue 12)
+def _cue_opts(**over: str) -> dict[str, str]:
+    opts = {
+        "A": "Offer a referral list of local programs for the coming week",
+        "B": "Offer a printed schedule of meetings for the coming week",
+        "C": "Offer a short summary of the program rules for the week",
+        "D": "Offer a handout on the stages of change for the week",
+    }
+    opts.update(over)
+    return opts
+
+
+@pytest.mark.parametrize(
+    ("options", "check"),
+    [
+        # Only the key (A) speaks the values vocabulary.
+        (_cue_opts(A="Ask what she wants and explore the options together"), "values-key"),
+        # Two distractors are straw men a candidate rejects on manners alone.
+        (
+            _cue_opts(
+                B="Insist that she attend every meeting on the schedule",
+                C="Lend her money so that she can pay for the bus this week",
+            ),
+            "straw-distractors",
+        ),
+        # Only the key repeats a distinctive stem word ("pantry" is in STEMS[0]).
+        (_cue_opts(A="Offer directions to the pantry and its opening hours"), "stem-echo"),
+        # The key is B and C joined.
+        (
+            _cue_opts(
+                A="Offer a printed schedule of meetings and a summary of the program rules",
+                B="Offer a printed schedule of meetings",
+                C="Offer a summary of the program rules",
+            ),
+            "key-union",
+        ),
+    ],
+)
+def test_each_cue_check_fires(write_bank: WriteBank, options: dict[str, str], check: str) -> None:
+    report = run_lint(write_bank, balanced(options=options))
+    found = [f for f in report.findings if f.check == check]
+    assert [f.item_id for f in found] == ["T-0"], [f.as_dict() for f in report.findings]
+    assert report.as_dict()["rates"][check] == round(1 / 8, 4)  # type: ignore[index]
+
+
+def test_cues_stay_quiet_when_distractors_share_the_vocabulary(write_bank: WriteBank) -> None:
+    options = _cue_opts(
+        A="Ask what she wants and explore the options together",
+        B="Ask her sister to explore housing options with her",
+        C="Offer directions to the pantry and its opening hours",
+        D="Explain that the pantry closes early and ask her to return",
+    )
+    report = run_lint(write_bank, balanced(options=options))
+    assert not {"values-key", "stem-echo", "straw-distractors", "key-union"} & set(checks(report))

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 from peerprep.bank import Bank
+from peerprep.cues import item_cues
 from peerprep.models import Question
 
 # Bank-level limits (issue 3). Each key letter within 1/k +- 5 points (20-30 % for 4).
@@ -80,6 +81,11 @@ class LintReport:
             "letters": self.letters,
             "longest_key_share": self.longest_key_share,
             "counts": {c: by_check.get(c, 0) for c in self.checks},
+            # Share of items with each finding: the bank-wide cue rates the README reports.
+            "rates": {
+                c: round(by_check.get(c, 0) / self.items, 4) if self.items else 0.0
+                for c in self.checks
+            },
             "findings": [f.as_dict() for f in self.findings],
         }
 
@@ -95,6 +101,11 @@ CHECKS = (
     "option-endings",
     "missing-distractor-note",
     "stigmatizing-language",
+    # test-wiseness cues (cues.py): the key must not stand out from the options alone
+    "values-key",
+    "straw-distractors",
+    "stem-echo",
+    "key-union",
 )
 
 
@@ -182,6 +193,7 @@ def item_findings(q: Question) -> list[tuple[str, str]]:
             hit = pattern.search(plain)
             if hit:
                 out.append(("stigmatizing-language", f"{where}: '{hit.group(0)}'; use: {use}"))
+    out += item_cues(q)
     return out
 
 

@@ -282,8 +282,10 @@ class Renderer:
         t = Table(title=f"Lint: {report.items} items", title_justify="left")
         t.add_column("Check")
         t.add_column("Findings", justify="right")
+        t.add_column("Items", justify="right")
         for check, n in counts.items():  # type: ignore[attr-defined]
-            t.add_row(_m(check), Text(str(n), style="bold red" if n else "green"))
+            share = f"{100 * n / report.items:.1f} %" if report.items else "—"
+            t.add_row(_m(check), Text(str(n), style="bold red" if n else "green"), share)
         self.console.print(t)
         letters = ", ".join(f"{_m(k)} {v}" for k, v in report.letters.items())
         self.console.print(
