@@ -150,7 +150,7 @@ def test_resume_offer_at_a_terminal_is_asked_through_the_environment(
     req = QuizRequest(count=4, seed=5, bank=bank_dir, progress=progress)
     assert start_quiz(FakeEnv([right[0], "q"]).env, req) == 0
     fake = FakeEnv(["", *right[1:]], tty=True)  # Enter takes the default: resume
-    assert start_quiz(fake.env, QuizRequest(bank=bank_dir, progress=progress)) == 0
+    assert start_quiz(fake.env, QuizRequest(bank=bank_dir, progress=progress, pause=False)) == 0
     assert "Resume it? [Y/n]" in fake.text and "Resuming: 1 answered, 3 to go." in fake.text
     assert "Score: 4/4" in fake.text
 

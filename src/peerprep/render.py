@@ -28,6 +28,7 @@ from peerprep.constants import OPTION_LETTERS
 from peerprep.text import printable
 
 if TYPE_CHECKING:
+    from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
     from peerprep.engine.mastery import Mastery
@@ -126,6 +127,16 @@ def bar(fraction: float | None, width: int = 20) -> Text:
 
 def _pct(p: float | None) -> str:
     return "—" if p is None else f"{p:.0f} %"
+
+
+def verdict(fb: Feedback, *, markup: bool = False) -> str:
+    """One line saying, in words, what was chosen and what is best (repeated at the pause
+    prompt so it is on screen even when the explanations push it up)."""
+    if fb.correct:
+        text = f"Correct: you chose {fb.chosen_shown}, the best answer."
+        return f"[bold green]✓ {text}[/]" if markup else f"✓ {text}"
+    text = f"Not quite: you chose {fb.chosen_shown}; the best answer is {fb.key_shown}."
+    return f"[bold red]✗ {text}[/]" if markup else f"✗ {text}"
 
 
 class Renderer:
@@ -596,22 +607,49 @@ class Renderer:
         self.console.print()
 
     def feedback(self, fb: Feedback) -> None:
+        """The verdict in words, then every option's text with its explanation.
+
+        The chosen and the best option are named in words ("best answer", "your
+        answer"), not only by colour, so a screen reader or NO_COLOR reads the same.
+        """
         item, p = fb.item, fb.presented
-        if fb.correct:
-            self.console.print(f"[bold green]✓ Correct[/] — {fb.key_shown}")
-        else:
-            self.console.print(
-                f"[bold red]✗ Not quite[/] — you chose {fb.chosen_shown}; "
-                f"the best answer is [bold]{fb.key_shown}[/]"
-            )
-        rows = [(Text(fb.key_shown, style="green"), _text(item.rationale.answer.strip()))]
+        self.console.print(verdict(fb, markup=True))
+        rows: list[tuple[Text, Text]] = []
         for i, key in enumerate(p.order):
-            note = item.rationale.distractors.get(key)
+            letter = OPTION_LETTERS[i]
+            best = key == item.answer
+            tags = [
+                t
+                for t, on in (("best answer", best), ("your answer", letter == fb.chosen_shown))
+                if on
+            ]
+            style = "green" if best else "red" if tags else ""
+            body = _text(item.options[key], "bold" if tags else "")
+            if tags:
+                body.append(f"  ({', '.join(tags)})", style=style)
+            note = item.rationale.answer if best else item.rationale.distractors.get(key, "")
             if note:
-                style = "bold" if OPTION_LETTERS[i] == fb.chosen_shown else "dim"
-                rows.append((Text(OPTION_LETTERS[i], style=style), _text(note, style)))
+                body.append("\n")
+                body.append("Why: " if best else "Why not: ", style="italic")
+                body.append_text(_text(note.strip(), "" if tags else "dim"))
+            rows.append((Text(letter, style=f"bold {style}".strip()), body))
         self.console.print(lettered(rows))
-        self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]\n")
+        self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]")
+
+    def missed(self, bank: Bank, ids: list[str]) -> None:
+        """The items missed in a session, one line each: task, the stem's start, the key."""
+        t = Table.grid(padding=(0, 1))
+        t.add_column(no_wrap=True, min_width=5)
+        t.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        for item_id in ids:
+            q = bank.get(item_id)
+            t.add_row(Text(q.task, style="bold"), _text(" ".join(q.stem.split()), multiline=False))
+            t.add_row(
+                Text(""),
+                _text("Best: " + " ".join(q.options[q.answer].split()), "green", multiline=False),
+            )
+        self.console.print(f"\n[bold]Missed in this session ({len(ids)}):[/]")
+        self.console.print(t)
 
     def score(self, r: ScoreReport, *, stopped_early: bool = False) -> None:
         if stopped_early:

@@ -75,6 +75,13 @@ JsonOpt = Annotated[
         help="Print machine-readable JSON (errors too, as an `error` envelope).",
     ),
 ]
+NoPauseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-pause",
+        help="Go straight to the next question after the feedback (no Enter needed).",
+    ),
+]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Parse the bank files even if a cached copy is valid.")
 ]

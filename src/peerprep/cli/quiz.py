@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerprep.cli.options import BankOpt, DomainsOpt, ProfileOpt, ProgressOpt
+from peerprep.cli.options import BankOpt, DomainsOpt, NoPauseOpt, ProfileOpt, ProgressOpt
 from peerprep.constants import OPTION_LETTERS
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from peerprep.render import Renderer
 
 PROMPT = "Your answer ({letters}, q to stop): "
+PAUSE = "{verdict}  Enter: {next}, q: stop "
+RETRY = "Press r to retry the {n} missed now, or Enter to finish: "
 
 
 class _Quit(Exception):
@@ -45,15 +47,20 @@ class QuizRequest:
     domains: Path | None = None
     profile: str = "default"
     progress: Path | None = None
+    pause: bool = True  # wait for Enter after feedback (only at a terminal)
 
 
-def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str]) -> None:
+def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str], *, pause: bool = False) -> None:
     """Ask until the session ends or the user stops.
 
-    `drill.answer` saves each answer before its feedback is shown. _Quit, EOFError and
-    KeyboardInterrupt propagate to the caller; what was counted is what was saved.
+    `drill.answer` saves each answer before its feedback is shown. With `pause`, the
+    feedback stays on screen until Enter (an 80x24 terminal would otherwise scroll it
+    away under the next question); the verdict is repeated in the prompt. _Quit,
+    EOFError and KeyboardInterrupt propagate to the caller; what was counted is what
+    was saved.
     """
     from peerprep.engine.session import parse_choice
+    from peerprep.render import verdict
 
     session = drill.quiz
     bp = session.bank.blueprint
@@ -76,6 +83,16 @@ def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str]) -> None:
             r.notices(store.notices)
             store.notices.clear()
         r.feedback(fb)
+        if pause:
+            step = "your score" if session.finished else "next question"
+            if ask(PAUSE.format(verdict=verdict(fb), next=step)).strip().lower() in (
+                "q",
+                "quit",
+                "exit",
+            ):
+                raise _Quit
+        else:
+            r.note("")
 
 
 def quiz(
@@ -102,12 +119,24 @@ def quiz(
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",
     progress: ProgressOpt = None,
+    no_pause: NoPauseOpt = False,
 ) -> None:
     """Answer questions drawn by the blueprint weights (or one domain or task), with rationales."""
     from peerprep.cli.env import current
 
     request = QuizRequest(
-        count, domain, list(task or []), missed, new, resume, seed, bank, domains, profile, progress
+        count,
+        domain,
+        list(task or []),
+        missed,
+        new,
+        resume,
+        seed,
+        bank,
+        domains,
+        profile,
+        progress,
+        pause=not no_pause,
     )
     code = start_quiz(current(), request)
     if code:
@@ -174,18 +203,46 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
             prefer=(b.ids - history.seen) if history and q.new else None,
         )
         drill = svc.new_drill(present(b, ids, rng), mode="quiz")
-    return drill_and_close(drill, r, env)
+    return drill_and_close(drill, r, env, pause=q.pause and env.stdin_isatty)
 
 
-def drill_and_close(drill: Drill, r: Renderer, env: Environment) -> int:
+def drill_and_close(drill: Drill, r: Renderer, env: Environment, *, pause: bool = False) -> int:
     """Run a question-by-question session (quiz, study, review) to its end or a stop, then
-    show the score of what is saved; returns the exit code (130 after Ctrl-C)."""
+    show the score of what is saved; returns the exit code (130 after Ctrl-C).
+
+    With `pause` (an interactive terminal), feedback waits for Enter, and the end lists
+    the missed items and offers to retry them at once (as a new quiz, saved like any)."""
+    import random
+
+    from peerprep.engine.draw import present
+    from peerprep.errors import ExitCode
+
+    while True:
+        code, missed = _one_session(drill, r, env, pause=pause)
+        if code or not missed or not pause:
+            return int(code)
+        r.missed(drill.quiz.bank, missed)
+        try:
+            again = env.input(RETRY.format(n=len(missed))).strip().lower()
+        except (EOFError, KeyboardInterrupt):
+            return int(ExitCode.OK)
+        if again not in ("r", "retry"):
+            return int(ExitCode.OK)
+        drill = drill.service.new_drill(
+            present(drill.quiz.bank, missed, random.Random()), mode="quiz"
+        )
+
+
+def _one_session(
+    drill: Drill, r: Renderer, env: Environment, *, pause: bool
+) -> tuple[int, list[str]]:
+    """One drill to its end or a stop: (exit code, ids of the items missed in it)."""
     from peerprep.errors import ExitCode
 
     code = ExitCode.OK
     with drill:
         try:
-            run_quiz(drill, r, env.input)
+            run_quiz(drill, r, env.input, pause=pause)
         except (_Quit, EOFError):
             pass
         except KeyboardInterrupt:
@@ -203,4 +260,6 @@ def drill_and_close(drill: Drill, r: Renderer, env: Environment) -> int:
             )
         if not session.finished and drill.mode == "quiz" and drill.saved_any:
             r.note("[dim]Your answers are saved. Continue with `peerprep quiz --resume`.[/]")
-    return int(code)
+    missed = [i for i, ok in session.earlier if not ok]
+    missed += [f.item.id for f in session.answers if not f.correct]
+    return int(code), list(dict.fromkeys(missed))

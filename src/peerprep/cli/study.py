@@ -11,6 +11,7 @@ from peerprep.cli.options import (
     BankOpt,
     DomainsOpt,
     JsonOpt,
+    NoPauseOpt,
     ProfileOpt,
     ProgressOpt,
     with_history,
@@ -33,11 +34,14 @@ def study(
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",
     progress: ProgressOpt = None,
+    no_pause: NoPauseOpt = False,
 ) -> None:
     """Practise where you are weakest: the weakest domain's weak or little-seen tasks."""
     from peerprep.cli.env import current
 
-    code = start_study(current(), count, domain, seed, bank, domains, profile, progress)
+    code = start_study(
+        current(), count, domain, seed, bank, domains, profile, progress, pause=not no_pause
+    )
     if code:
         raise typer.Exit(code)
 
@@ -51,6 +55,8 @@ def start_study(
     domains: Path | None,
     profile: str,
     progress: Path | None,
+    *,
+    pause: bool = True,
 ) -> int:
     import random
 
@@ -74,7 +80,7 @@ def start_study(
         "[dim]About 70 % of the questions come from this domain; the rest keep the others fresh.[/]"
     )
     drill = o.service.new_drill(present(o.bank, planner.draw(count), rng), mode="study")
-    return drill_and_close(drill, o.r, env)
+    return drill_and_close(drill, o.r, env, pause=pause and env.stdin_isatty)
 
 
 def review(
@@ -86,11 +92,14 @@ def review(
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",
     progress: ProgressOpt = None,
+    no_pause: NoPauseOpt = False,
 ) -> None:
     """Review the items your spaced-repetition schedule (FSRS) says are due, oldest first."""
     from peerprep.cli.env import current
 
-    code = start_review(current(), count, seed, bank, domains, profile, progress)
+    code = start_review(
+        current(), count, seed, bank, domains, profile, progress, pause=not no_pause
+    )
     if code:
         raise typer.Exit(code)
 
@@ -103,6 +112,8 @@ def start_review(
     domains: Path | None,
     profile: str,
     progress: Path | None,
+    *,
+    pause: bool = True,
 ) -> int:
     import random
 
@@ -126,7 +137,8 @@ def start_review(
         return 0
     o.r.note(f"{len(due)} item(s) due for review, oldest first.")
     presented = present(o.bank, [i for i, _ in due], random.Random(seed))
-    return drill_and_close(o.service.new_drill(presented, mode="review"), o.r, env)
+    drill = o.service.new_drill(presented, mode="review")
+    return drill_and_close(drill, o.r, env, pause=pause and env.stdin_isatty)
 
 
 def readiness(
