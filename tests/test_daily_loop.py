@@ -63,7 +63,7 @@ def test_q_at_the_pause_stops_and_keeps_the_answer(bank_dir: Path, tmp_path: Pat
     assert "Stopped after 1 of 3 questions." in fake.text and "Score: 1/1" in fake.text
 
 
-@pytest.mark.parametrize("tty,pause", [(False, True), (True, False)])
+@pytest.mark.parametrize(("tty", "pause"), [(False, True), (True, False)])
 def test_no_pause_when_input_is_not_a_terminal_or_asked(
     bank_dir: Path, tmp_path: Path, tty: bool, pause: bool
 ) -> None:
