@@ -202,7 +202,6 @@ def test_quiz_ctrl_c_exits_130_with_score(
         (["--domain", "V"], "unknown domain 'V'"),
         (["--task", "II99"], "unknown task code II99"),
         (["--domain", "I", "--task", "I1"], "--domain or --task, not both"),
-        (["-n", "500"], "too small for 500"),
     ],
 )
 def test_quiz_bad_options_exit_2(write_bank: WriteBank, args: list[str], message: str) -> None:

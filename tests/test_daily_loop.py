@@ -108,3 +108,68 @@ def test_enter_at_the_retry_offer_finishes(bank_dir: Path, tmp_path: Path) -> No
     req = QuizRequest(count=1, seed=4, bank=bank_dir, progress=tmp_path / "p.json")
     assert start_quiz(fake.env, req) == 0
     assert fake.text.count("Question 1 of 1") == 1
+
+
+# ---------------------------------------------------------------- 6: forgiving input
+def run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=input, env={"COLUMNS": "200"})
+
+
+def test_task_without_count_gives_all_its_items(write_bank: WriteBank) -> None:
+    root = write_bank(a=items_for_all_tasks(9))
+    r = run("quiz", "--bank", str(root), "-t", "ii9", "--no-pause", input="A\n" * 9)
+    assert r.exit_code == 0, r.output
+    assert "Task II9 has 9 items: all are asked." in r.output
+    assert "Question 9 of 9" in r.output
+
+
+@pytest.mark.parametrize("given", ["2", "II", "ii", "ethical", "Eth", "domain 2", "Domain II"])
+def test_domain_by_number_code_or_name_prefix(write_bank: WriteBank, given: str) -> None:
+    root = write_bank(a=items_for_all_tasks(1))
+    r = run("quiz", "--bank", str(root), "-d", given, "-n", "1", "--no-pause", input="A\n")
+    assert r.exit_code == 0, r.output
+    assert "Ethical Responsibility · II" in r.output
+
+
+@pytest.mark.parametrize(
+    ("cmd", "given"), [("quiz", "5"), ("quiz", "V"), ("study", "5"), ("study", "x")]
+)
+def test_every_domain_refusal_lists_the_choices(cmd: str, given: str) -> None:
+    r = run(cmd, "-d", given)
+    assert r.exit_code == 2
+    err = " ".join(r.stderr.split())
+    assert f"unknown domain '{given}'" in err
+    for choice in ("I or 1 (Advocacy)", "II or 2 (Ethical Responsibility)", "IV or 4"):
+        assert choice in err
+
+
+def test_unknown_task_lists_the_ranges() -> None:
+    r = run("quiz", "-t", "II16")
+    assert r.exit_code == 2
+    assert "task codes are I1-I11, II1-II15, III1-III14, IV1-IV14" in " ".join(r.stderr.split())
+
+
+def test_small_bank_quiz_draws_what_exists_and_says_how(write_bank: WriteBank) -> None:
+    items = [i for i in items_for_all_tasks(1) if not i["task"].startswith("II")][:5]
+    items.append(items_for_all_tasks(1)[11])  # one item in domain II
+    root = write_bank(a=items)
+    r = run("quiz", "--bank", str(root), "-n", "6", "--no-pause", input="A\n" * 6)
+    assert r.exit_code == 0, r.output
+    assert "Question 6 of 6" in r.output
+    flat = " ".join(r.output.split())
+    assert "departs from the blueprint" in flat
+    r = run("quiz", "--bank", str(root), "-n", "10", "--no-pause", input="A\n" * 6)
+    assert r.exit_code == 0 and "The bank has 6 items: all 6 are asked, not 10." in r.output
+
+
+@pytest.mark.parametrize(("given", "saved"), [("75%", 75.0), ("75 %", 75.0), ("62.5", 62.5)])
+def test_target_accepts_a_percent_sign(given: str, saved: float) -> None:
+    r = run("readiness", "--target", given, "--json")
+    assert r.exit_code == 0, r.output
+    assert f"{saved:g}" in r.output
+
+
+@pytest.mark.parametrize("given", ["abc", "0", "101", "nan"])
+def test_target_refusal_names_the_form(given: str) -> None:
+    r = run("readiness", "--target", given)
+    assert r.exit_code == 2 and "percent from 1 to 100" in r.stderr

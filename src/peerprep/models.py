@@ -135,15 +135,38 @@ class Blueprint(_Frozen):
         raise KeyError(task_code)
 
     def find_domain(self, query: str) -> Domain | None:
-        """A domain by code (II), name (ethical responsibility) or unique name prefix."""
-        q = query.strip().casefold()
+        """A domain by code (II), number (2), name (ethical responsibility) or a unique
+        name prefix (eth); "domain II" and "Domain 2" too."""
+        q = " ".join(query.split()).casefold()
+        q = q.removeprefix("domain ").strip()
+        if q.isdecimal() and q.isascii() and 1 <= int(q) <= len(self.domains):
+            return self.domains[int(q) - 1]
         for d in self.domains:
             if q in (d.code.casefold(), d.name.casefold()) or (
                 d.id_prefix and q == d.id_prefix.casefold()
             ):
                 return d
-        prefixed = [d for d in self.domains if d.name.casefold().startswith(q)]
+        prefixed = [d for d in self.domains if q and d.name.casefold().startswith(q)]
         return prefixed[0] if len(prefixed) == 1 else None
+
+    def domain_choices(self) -> str:
+        """The valid --domain values, for an error message."""
+        listed = ", ".join(f"{d.code} or {n} ({d.name})" for n, d in enumerate(self.domains, 1))
+        return f"choose one of {listed}, or the start of a name"
+
+    def require_domain(self, query: str) -> Domain:
+        """find_domain, or an InvalidInputError that lists the choices."""
+        d = self.find_domain(query)
+        if d is None:
+            from peerprep.errors import InvalidInputError
+
+            raise InvalidInputError(f"unknown domain {query!r}; {self.domain_choices()}")
+        return d
+
+    def task_choices(self) -> str:
+        """The valid task codes as ranges per domain, for an error message."""
+        spans = [f"{d.tasks[0].code}-{d.tasks[-1].code}" for d in self.domains if d.tasks]
+        return "task codes are " + ", ".join(spans) + " (see `peerprep domains`)"
 
     def shares(self) -> dict[str, float]:
         total = sum(d.weight for d in self.domains)

@@ -84,6 +84,7 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
     from peerprep.cli.env import open_practice
     from peerprep.engine.draw import draw, present
     from peerprep.errors import ExitCode, InvalidInputError
+    from peerprep.exams.forms import minutes_for
     from peerprep.render import literal
 
     o = open_practice(env, q.bank, q.domains, q.progress, q.profile, read_history=q.resume)
@@ -101,8 +102,13 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
     else:
         n = q.items or b.blueprint.exam.items
         rng = random.Random(q.seed)
-        presented = present(b, draw(b, rng, count=n), rng)
-        run = svc.new_exam(presented, limit_seconds=60.0 * (q.minutes or b.blueprint.exam.minutes))
+        notes: list[str] = []
+        presented = present(b, draw(b, rng, count=n, notes=notes), rng)
+        for note in notes:
+            r.note(f"[yellow]{literal(note[0].upper() + note[1:])}[/]")
+        # A shorter exam gets the same pace, not the full exam's time.
+        minutes = q.minutes or minutes_for(b, len(presented))
+        run = svc.new_exam(presented, limit_seconds=60.0 * minutes)
     use_tui = not q.plain and env.stdin_isatty and env.stdout_isatty and env.term != "dumb"
     with run:
         session = run.exam
@@ -163,6 +169,7 @@ def build(
     from peerprep.errors import InvalidInputError
     from peerprep.exams.forms import build_forms, key_document
     from peerprep.exams.printable import form_data, render_markdown, render_pdfs
+    from peerprep.render import literal
     from peerprep.results import BuildResult
 
     if fmt not in ("pdf", "md"):
@@ -174,6 +181,11 @@ def build(
     minutes = round(b.blueprint.exam.minutes * n / b.blueprint.exam.items)
     fs = build_forms(b, forms=forms, items=n, seed=seed)
     r = current().renderer()
+    for note in fs.notes:
+        r.note(f"[yellow]{literal(note[0].upper() + note[1:])}[/]")
+    if fs.forms and len(fs.forms[0].items) != n:
+        n = len(fs.forms[0].items)
+        minutes = round(b.blueprint.exam.minutes * n / b.blueprint.exam.items)
     jobs = [
         (
             output / f"form-{form.number}{suffix}.{fmt}",

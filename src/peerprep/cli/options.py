@@ -75,6 +75,29 @@ JsonOpt = Annotated[
         help="Print machine-readable JSON (errors too, as an `error` envelope).",
     ),
 ]
+def parse_percent(value: str) -> float:
+    """'75', '75%', '75 %' or '75.5' -> 75.0; 1-100, else a usage error naming the form."""
+    if isinstance(value, float | int):  # a default passes through the parser too
+        return float(value)
+    text = value.strip().removesuffix("%").strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not 1 <= number <= 100:  # also rejects nan
+        raise typer.BadParameter(f"{value!r} is not a percent from 1 to 100 (e.g. 75 or 75%)")
+    return number
+
+
+TargetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--target",
+        parser=parse_percent,
+        metavar="PERCENT",
+        help="Your study target, percent correct, e.g. 75 or 75% (saved as your default).",
+    ),
+]
 NoPauseOpt = Annotated[
     bool,
     typer.Option(

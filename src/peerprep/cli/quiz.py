@@ -193,15 +193,19 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
             return 0
         rng = random.Random(q.seed)
         b = o.bank
+        notes: list[str] = []
         ids = draw(
             b,
             rng,
             count=q.count,
             domain=q.domain,
-            tasks=[t.upper() for t in q.tasks],
+            tasks=q.tasks,
             only=only,
             prefer=(b.ids - history.seen) if history and q.new else None,
+            notes=notes,
         )
+        for note in notes:
+            r.note(f"[yellow]{literal(note[0].upper() + note[1:])}[/]")
         drill = svc.new_drill(present(b, ids, rng), mode="quiz")
     return drill_and_close(drill, r, env, pause=q.pause and env.stdin_isatty)
 

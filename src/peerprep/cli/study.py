@@ -14,6 +14,7 @@ from peerprep.cli.options import (
     NoPauseOpt,
     ProfileOpt,
     ProgressOpt,
+    TargetOpt,
     with_history,
 )
 
@@ -142,15 +143,7 @@ def start_review(
 
 
 def readiness(
-    target: Annotated[
-        float | None,
-        typer.Option(
-            "--target",
-            min=1,
-            max=100,
-            help="Your study target, percent correct (saved as your default).",
-        ),
-    ] = None,
+    target: TargetOpt = None,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",

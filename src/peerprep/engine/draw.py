@@ -67,14 +67,19 @@ def draw(
     tasks: Sequence[str] = (),
     only: Collection[str] | None = None,
     prefer: Collection[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[str]:
     """Item ids for a quiz of `count` items, in the order they will be asked.
 
-    `only` limits the draw to those ids (e.g. missed items) and may return fewer than
-    `count`; `prefer` draws those ids first (e.g. unseen items).
+    A pool smaller than `count` gives what it has, and a blueprint draw from a bank too
+    small for the weights fills from the other domains: a small or custom bank can still
+    be practised. Each such departure is appended to `notes` (a sentence for the user).
+    `only` limits the draw to those ids (e.g. missed items); `prefer` draws those ids
+    first (e.g. unseen items).
     """
     if count < 1:
         raise InvalidInputError("--count must be at least 1")
+    said = notes if notes is not None else []
     bp = bank.blueprint
     by_task = bank.ids_by_task()
     if only is not None:
@@ -83,50 +88,62 @@ def draw(
         # A restricted pool rarely fills blueprint quotas: spread over all tasks instead.
         picked = spread_sample(by_task, min(count, sum(map(len, by_task.values()))), rng, prefer)
     elif tasks:
-        unknown = [t for t in tasks if t not in by_task]
+        codes = [t.strip().upper() for t in tasks]
+        unknown = [t for t in codes if t not in by_task]
         if unknown:
-            raise InvalidInputError(
-                f"unknown task code {', '.join(unknown)}; see `peerprep domains` for the list"
-            )
-        pool = {t: by_task[t] for t in tasks}
-        picked = _from_pool(
-            pool,
-            count,
-            rng,
-            what=f"task {', '.join(tasks)}",
-            prefer=prefer,
-            partial=only is not None,
-        )
+            raise InvalidInputError(f"unknown task code {', '.join(unknown)}; {bp.task_choices()}")
+        pool = {t: by_task[t] for t in codes}
+        picked = _from_pool(pool, count, rng, what=f"task {', '.join(codes)}", prefer=prefer)
+        if len(picked) < count and only is None:
+            said.append(f"task {', '.join(codes)} has {len(picked)} items: all are asked.")
     elif domain is not None:
-        d = bp.find_domain(domain)
-        if d is None:
-            names = ", ".join(f"{x.code} ({x.name})" for x in bp.domains)
-            raise InvalidInputError(f"unknown domain {domain!r}; choose one of {names}")
+        d = bp.require_domain(domain)
         pool = {t.code: by_task[t.code] for t in d.tasks}
-        picked = _from_pool(
-            pool,
-            count,
-            rng,
-            what=f"domain {d.code} ({d.name})",
-            prefer=prefer,
-            partial=only is not None,
-        )
+        picked = _from_pool(pool, count, rng, what=f"domain {d.code}", prefer=prefer)
+        if len(picked) < count and only is None:
+            said.append(f"domain {d.code} ({d.name}) has {len(picked)} items: all are asked.")
     else:
-        picked = []
-        counts = allocate(count, {d.code: d.weight for d in bp.domains})
-        short = []
-        for d in bp.domains:
-            pool = {t.code: by_task[t.code] for t in d.tasks}
-            have = sum(len(v) for v in pool.values())
-            if have < counts[d.code]:
-                short.append(f"{d.code} ({d.name}) needs {counts[d.code]}, has {have}")
-                continue
-            picked += spread_sample(pool, counts[d.code], rng, prefer)
-        if short:
-            raise InvalidInputError(
-                f"the bank is too small for {count} blueprint-weighted items: " + "; ".join(short)
-            )
+        picked = _by_blueprint(bank, by_task, count, rng, prefer, said)
     rng.shuffle(picked)
+    return picked
+
+
+def _by_blueprint(
+    bank: Bank,
+    by_task: dict[str, list[str]],
+    count: int,
+    rng: random.Random,
+    prefer: Collection[str] | None,
+    notes: list[str],
+) -> list[str]:
+    """Each domain's share of `count` by weight; a domain short of items gives what it
+    has and the rest comes from the other domains (said in `notes`)."""
+    bp = bank.blueprint
+    total = sum(len(v) for v in by_task.values())
+    if total == 0:
+        raise InvalidInputError("the bank has no items to draw")
+    want = min(count, total)
+    if want < count:
+        notes.append(f"the bank has {total} items: all {total} are asked, not {count}.")
+    counts = allocate(want, {d.code: d.weight for d in bp.domains})
+    picked: list[str] = []
+    short = []
+    for d in bp.domains:
+        pool = {t.code: by_task[t.code] for t in d.tasks}
+        have = sum(len(v) for v in pool.values())
+        if have < counts[d.code]:
+            short.append(f"{d.code} has {have} of its {counts[d.code]}")
+        picked += spread_sample(pool, min(have, counts[d.code]), rng, prefer)
+    if len(picked) < want:
+        taken = set(picked)
+        rest = {t: [i for i in ids if i not in taken] for t, ids in by_task.items()}
+        picked += spread_sample(rest, want - len(picked), rng, prefer)
+    if short:
+        notes.append(
+            "this draw departs from the blueprint weights because the bank is small ("
+            + "; ".join(short)
+            + "); the other domains make up the difference."
+        )
     return picked
 
 
@@ -137,11 +154,10 @@ def _from_pool(
     *,
     what: str,
     prefer: Collection[str] | None = None,
-    partial: bool = False,
 ) -> list[str]:
     have = sum(len(v) for v in pool.values())
-    if have < count and not partial:
-        raise InvalidInputError(f"{what} has only {have} items; ask for --count {have} or fewer")
+    if have == 0:
+        raise InvalidInputError(f"{what} has no items in this bank")
     return spread_sample(pool, min(count, have), rng, prefer)
 
 

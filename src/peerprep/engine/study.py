@@ -91,11 +91,7 @@ class StudyPlanner:
         bp = self.bank.blueprint
         by_code = {m.code: m for m in self.table.domains}
         if query is not None:
-            d = bp.find_domain(query)
-            if d is None:
-                from peerprep.errors import InvalidInputError
-
-                raise InvalidInputError(f"unknown domain {query!r}")
+            d = bp.require_domain(query)
             how = "--domain"
         else:
             d = min(bp.domains, key=lambda x: (by_code[x.code].mean, -x.weight))

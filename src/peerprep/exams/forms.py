@@ -33,6 +33,7 @@ class FormSet:
     forms: list[Form]
     seed: int
     per_domain: dict[str, int]
+    notes: tuple[str, ...] = ()  # how a small bank made the forms depart from the request
 
     def overlap(self) -> dict[str, object]:
         """Shared items between every pair of forms."""
@@ -52,12 +53,14 @@ def build_forms(bank: Bank, *, forms: int, items: int, seed: int) -> FormSet:
     rng = random.Random(seed)
     used: set[str] = set()
     out = []
+    notes: list[str] = []
     for n in range(1, forms + 1):
-        ids = draw(bank, rng, count=items, prefer=bank.ids - used)
+        ids = draw(bank, rng, count=items, prefer=bank.ids - used, notes=notes)
         used.update(ids)
         out.append(Form(n, present(bank, ids, rng)))
-    per_domain = allocate(items, {d.code: d.weight for d in bank.blueprint.domains})
-    return FormSet(out, seed, per_domain)
+    length = len(out[0].items) if out else items
+    per_domain = allocate(length, {d.code: d.weight for d in bank.blueprint.domains})
+    return FormSet(out, seed, per_domain, tuple(dict.fromkeys(notes)))
 
 
 def minutes_for(bank: Bank, items: int) -> int:

@@ -25,16 +25,16 @@ def select(
         return [bank.get(it.id) for it in key.items]
     chosen = list(bank)
     if domain is not None:
-        d = bank.blueprint.find_domain(domain)
-        if d is None:
-            raise InvalidInputError(f"unknown domain {domain!r}")
+        d = bank.blueprint.require_domain(domain)
         codes = {t.code for t in d.tasks}
         chosen = [q for q in chosen if q.task in codes]
     if tasks:
-        wanted = {t.upper() for t in tasks}
+        wanted = {t.strip().upper() for t in tasks}
         unknown = wanted - set(bank.blueprint.task_codes())
         if unknown:
-            raise InvalidInputError(f"unknown task code {', '.join(sorted(unknown))}")
+            raise InvalidInputError(
+                f"unknown task code {', '.join(sorted(unknown))}; {bank.blueprint.task_choices()}"
+            )
         chosen = [q for q in chosen if q.task in wanted]
     if not chosen:
         raise InvalidInputError("no items match those filters")
