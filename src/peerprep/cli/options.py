@@ -75,6 +75,8 @@ JsonOpt = Annotated[
         help="Print machine-readable JSON (errors too, as an `error` envelope).",
     ),
 ]
+
+
 def parse_percent(value: str) -> float:
     """'75', '75%', '75 %' or '75.5' -> 75.0; 1-100, else a usage error naming the form."""
     if isinstance(value, float | int):  # a default passes through the parser too
