@@ -608,12 +608,23 @@ class ExamRun:
         return True
 
     def _record_submission(self) -> None:
-        from peerprep.progress.schema import AnswerEvent, SessionEnd
+        from peerprep.progress.schema import AnswerEvent, ExamState, SessionEnd
 
         s = self.exam
         assert s.result is not None, "submit the exam first"
         now = self.service.clock()
-        events: list[Event] = []
+        # A last snapshot in the same write: its `elapsed` is the time the exam took
+        # (`exam history` shows it); the answers in it equal the answer events.
+        events: list[Event] = [
+            ExamState(
+                session=self.session,
+                at=now,
+                elapsed=min(s.elapsed, s.limit),
+                limit=s.limit,
+                answers=s.original_answers(),  # type: ignore[arg-type]
+                flagged=s.flagged_list(),
+            )
+        ]
         cards: list[tuple[str, bool, float]] = []
         for i, letter in sorted(s.answers.items()):
             p, q = s.item(i)

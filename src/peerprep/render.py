@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -41,7 +42,14 @@ if TYPE_CHECKING:
     from peerprep.progress.history import SessionSummary
     from peerprep.progress.report import ProgressReport
     from peerprep.progress.store import CheckReport
-    from peerprep.results import BuildResult, Failure, ReadinessResult, Validation
+    from peerprep.results import (
+        BuildResult,
+        ExamHistory,
+        ExamReport,
+        Failure,
+        ReadinessResult,
+        Validation,
+    )
 
 JSON_FORMAT = 1
 
@@ -127,6 +135,23 @@ def bar(fraction: float | None, width: int = 20) -> Text:
 
 def _pct(p: float | None) -> str:
     return "—" if p is None else f"{p:.0f} %"
+
+
+def _duration_pair(used: float | None, limit: float | None, *, words: bool = False) -> str:
+    """'1:42 of 2:00' (hours:minutes) for a table; with words, '1 h 42 min of 2 h'."""
+
+    def hm(seconds: float) -> str:
+        minutes = round(seconds / 60)
+        h, m = divmod(minutes, 60)
+        if not words:
+            return f"{h}:{m:02d}"
+        if seconds < 30:
+            return "under a minute"
+        return f"{h} h {m:02d} min" if h and m else f"{h} h" if h else f"{m} min"
+
+    if used is None:
+        return "not recorded" if words else "—"
+    return hm(used) + (f" of {hm(limit)}" if limit else "")
 
 
 def verdict(fb: Feedback, *, markup: bool = False) -> str:
@@ -398,11 +423,11 @@ class Renderer:
         t.add_column("Score", justify="right")
         t.add_column("")
         for s in shown:
-            frac = s.correct / s.answered
+            frac = s.correct / s.scored_over
             t.add_row(
-                f"{s.started:%Y-%m-%d %H:%M}",
+                f"{s.started.astimezone():%Y-%m-%d %H:%M}",
                 _m(s.mode),
-                f"{s.correct}/{s.answered}",
+                f"{s.correct}/{s.scored_over}",
                 bar(frac, 30) + Text(f" {100 * frac:.0f} %"),
             )
         self.console.print(t)
@@ -593,6 +618,98 @@ class Renderer:
             )
             self.console.print(f"   [dim]{_m(q.rationale.answer, multiline=True)}[/]\n")
 
+    def exam_history(self, h: ExamHistory) -> None:
+        if not h.exams:
+            self.console.print("No mock exam submitted yet. Take one with `peerprep exam`.")
+            return
+        t = Table(title="Your mock exams", title_justify="left", box=None, padding=(0, 1))
+        t.add_column("#", justify="right")
+        t.add_column("Date", no_wrap=True)
+        t.add_column("Score", justify="right", no_wrap=True)
+        codes = [d.code for d in h.exams[-1].report.by_domain]
+        for code in codes:
+            t.add_column(_m(code), justify="right")
+        t.add_column("Time used", justify="right", no_wrap=True)
+        for e in reversed(h.exams):  # newest first
+            by = {d.code: d for d in e.report.by_domain}
+            t.add_row(
+                str(e.number),
+                f"{e.started.astimezone():%Y-%m-%d %H:%M}",
+                f"{e.correct}/{e.items} {e.percent:.0f} %",
+                *(_pct(by[c].percent) if c in by else "—" for c in codes),
+                _duration_pair(e.seconds_used, e.limit_seconds),
+            )
+        self.console.print(t)
+        self.console.print(
+            "[dim]Score counts every question (blanks are wrong). Domain columns: percent "
+            "correct. Open one with `peerprep exam report N` (or `--last`).[/]"
+        )
+
+    def exam_report(self, rep: ExamReport) -> None:
+        """A past exam, paged when it is longer than the screen (a terminal only)."""
+        self._paged(lambda: self._exam_report(rep))
+
+    def _exam_report(self, rep: ExamReport) -> None:
+        e, bank = rep.exam, rep.bank
+        c = self.console
+        c.rule(f"[bold]Mock exam {e.number}[/]  {e.started.astimezone():%Y-%m-%d %H:%M}")
+        blanks = e.items - e.answered
+        c.print(
+            f"[bold]Score: {e.correct} of {e.items} correct ({e.percent:.0f} %)[/]; "
+            f"{e.answered} answered, {blanks} left blank. "
+            f"Time used: {_duration_pair(e.seconds_used, e.limit_seconds, words=True)}."
+        )
+        if e.dropped:
+            c.print(f"[dim]{e.dropped} question(s) since removed from the bank are not counted.[/]")
+        self.domain_scores("By domain (blanks count as wrong)", e.report.by_domain)
+        c.print(
+            "[dim]Percent correct is a study measure. IC&RC reports a scaled score "
+            "(200–800, 500 passes) whose raw cut is not published.[/]"
+        )
+        missed = e.missed
+        if not missed:
+            c.print("[green]No question missed.[/]")
+            return
+        c.rule(f"[bold]Questions to review ({len(missed)})[/]")
+        for q in missed:
+            item = bank.get(q.item_id)
+            stem = _m(item.stem.strip(), multiline=True)
+            c.print(f"[bold]{q.number}.[/] [dim]{_m(item.task)}[/]  {stem}")
+            lines: list[tuple[str, str, str]] = []  # (label, text, style)
+            if q.chosen is None:
+                lines.append(("Your answer:", "none (left blank)", ""))
+            else:
+                letter = q.shown(q.chosen)
+                label = f"Your answer ({letter}):" if letter else "Your answer:"
+                lines.append((label, item.options[q.chosen], ""))
+                why_not = item.rationale.distractors.get(q.chosen)
+                if why_not:
+                    lines.append(("Why not:", why_not.strip(), "dim"))
+            letter = q.shown(item.answer)
+            label = f"Best answer ({letter}):" if letter else "Best answer:"
+            lines.append((label, item.options[item.answer], "green"))
+            lines.append(("Why:", item.rationale.answer.strip(), "dim"))
+            for label, text, style in lines:
+                row = Text(label + " ", style=f"bold {style}".strip()) + _text(text, style)
+                c.print(Padding(row, (0, 0, 0, 3)))
+            c.print()
+
+    def _paged(self, draw: Callable[[], None]) -> None:
+        """Draw through the system pager (rich's, honouring $PAGER) when the output is a
+        terminal and would not fit on one screen; else print it as it is."""
+        c = self.console
+        if not c.is_terminal:
+            draw()
+            return
+        with c.capture() as cap:
+            draw()
+        text = cap.get()
+        if text.count("\n") < c.height - 1:
+            c.file.write(text)
+            return
+        with c.pager(styles=True):
+            c.print(Text.from_ansi(text), end="")
+
     # ---------------------------------------------------------------- quiz
     def question(
         self, number: int, total: int, p: Presented, item: Question, bp: Blueprint
@@ -696,4 +813,6 @@ _HUMAN: dict[str, str] = {
     "readiness": "readiness",
     "exam.build": "build_summary",
     "exam.grade": "grade_report",
+    "exam.history": "exam_history",
+    "exam.report": "exam_report",
 }

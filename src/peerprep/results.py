@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from peerprep.bank import Bank
     from peerprep.engine.readiness import Readiness
     from peerprep.errors import BankProblem
+    from peerprep.progress.exams import PastExam
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,30 @@ class BuildResult:
             "overlap": self.overlap,
             "files": self.files,
         }
+
+
+@dataclass(frozen=True)
+class ExamHistory:
+    """`exam history`: every submitted mock exam, oldest first."""
+
+    exams: list[PastExam]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "exams": [{k: v for k, v in e.as_dict().items() if k != "missed"} for e in self.exams]
+        }
+
+
+@dataclass(frozen=True)
+class ExamReport:
+    """`exam report N`: one past exam with its missed items (the bank gives their text)."""
+
+    exam: PastExam
+    bank: Bank
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.exam.as_dict()
+        for row in out["missed"]:
+            q = self.bank.get(row["item"])
+            row |= {"task": q.task, "key": q.answer}
+        return out

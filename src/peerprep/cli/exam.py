@@ -15,6 +15,7 @@ from peerprep.cli.options import (
     ProfileOpt,
     ProgressOpt,
     load_bank,
+    with_history,
 )
 from peerprep.constants import SHARED_FILE_MODE
 
@@ -252,3 +253,47 @@ def grade(
         )
     report = grade_sheets(form_key, candidates, problems)
     r.report("exam.grade", report, "json" if json else "csv" if csv_out else "rich")
+
+
+@app.command("history")
+def history(
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """List your past mock exams: date, score, per-domain percent, time used."""
+    from peerprep.progress.exams import past_exams
+    from peerprep.results import ExamHistory
+
+    b, _store, hist, r = with_history(bank, domains, progress, profile)
+    r.report("exam.history", ExamHistory(past_exams(hist, b)), "json" if json else "rich")
+
+
+@app.command("report")
+def report(
+    number: Annotated[
+        int | None,
+        typer.Argument(
+            help="Which exam (the # in `peerprep exam history`); default: the last.",
+            show_default=False,
+        ),
+    ] = None,
+    last: Annotated[bool, typer.Option("--last", help="The most recent exam.")] = False,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
+    profile: ProfileOpt = "default",
+    progress: ProgressOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Open a past mock exam again: score by domain, and every missed question with why."""
+    from peerprep.errors import InvalidInputError
+    from peerprep.progress.exams import past_exams, pick
+    from peerprep.results import ExamReport
+
+    if last and number is not None:
+        raise InvalidInputError("give an exam number or --last, not both")
+    b, _store, hist, r = with_history(bank, domains, progress, profile)
+    chosen = pick(past_exams(hist, b), number)
+    r.report("exam.report", ExamReport(chosen, b), "json" if json else "rich")

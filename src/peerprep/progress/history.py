@@ -55,8 +55,15 @@ class SessionSummary:
     finished: bool
 
     @property
+    def scored_over(self) -> int:
+        """The score's denominator: a submitted exam counts every item (blanks are
+        wrong, as its report says); a drill counts the answers given."""
+        return self.asked if self.mode == "exam" and self.finished else self.answered
+
+    @property
     def percent(self) -> float | None:
-        return 100.0 * self.correct / self.answered if self.answered else None
+        n = self.scored_over
+        return 100.0 * self.correct / n if n else None
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,16 @@ class History:
                 )
             )
         return out
+
+    def starts(self) -> list[Start]:
+        """Every session start, oldest first."""
+        return list(self._starts.values())
+
+    def ended(self, session: str) -> bool:
+        return session in self._ended
+
+    def answers_of(self, session: str) -> list[Answer]:
+        return self._by_session.get(session, [])
 
     def unfinished_exams(self) -> list[tuple[Start, dict[str, Any] | None]]:
         """Exams started and never submitted, most recent first, with their last snapshot."""

@@ -45,6 +45,7 @@ class ProgressReport:
                     "asked": s.asked,
                     "answered": s.answered,
                     "correct": s.correct,
+                    "scored_over": s.scored_over,
                     "percent": s.percent,
                     "finished": s.finished,
                 }
