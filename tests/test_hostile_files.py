@@ -284,27 +284,52 @@ def _unclosed_gift(n: int) -> str:
     return "::Q1:: A stem whose brace never closes {\n=yes\n" + "~another option\n" * n
 
 
-def _timed(fn: Any, arg: str) -> float:
-    bp = load_blueprint()
-    start = time.perf_counter()
-    fn(arg, "set", bp, task="I1")
-    return time.perf_counter() - start
+class _CountingSet(set[str]):
+    """A set that counts membership tests: the id maker's work, without a stopwatch."""
+
+    checks = 0
+
+    def __contains__(self, item: object) -> bool:
+        type(self).checks += 1
+        return super().__contains__(item)
 
 
-@pytest.mark.parametrize("kind", ["csv without ids", "gift without its closing brace"])
-def test_imports_take_linear_time(kind: str) -> None:
+def test_csv_import_without_ids_does_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quadratic version rescanned every earlier number for each row (~n^2/2 checks);
+    # counting the checks is exact where a timing would be flaky on a shared CPU.
     from peerprep.export import importers
 
-    fn, make = (
-        (importers.from_csv, _csv_rows)
-        if kind.startswith("csv")
-        else (importers.from_gift, _unclosed_gift)
-    )
-    small = min(_timed(fn, make(1_000)) for _ in range(3))  # best of a few: shared CPUs
-    big = min(_timed(fn, make(10_000)) for _ in range(2))
-    # Linear is ~10-15x here; the quadratic code took ~100x (many seconds). The floor keeps
-    # a 1,000-line run that happened to be very quick from making the ratio flaky.
-    assert big < 2 and big < 20 * max(small, 0.025), (small, big)
+    real_init = importers._IdMaker.__init__
+
+    def counting_init(self: Any, prefix: str) -> None:
+        real_init(self, prefix)
+        self.used = _CountingSet()
+
+    monkeypatch.setattr(importers._IdMaker, "__init__", counting_init)
+    counts = []
+    for n in (1_000, 10_000):
+        _CountingSet.checks = 0
+        importers.from_csv(_csv_rows(n), "set", load_blueprint(), task="I1")
+        counts.append(_CountingSet.checks)
+    assert counts[1] <= 2 * 10_000 and counts[1] <= 11 * counts[0], counts
+
+
+def test_gift_without_its_closing_brace_is_scanned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rescanning the whole question per new line made an unclosed brace quadratic.
+    from peerprep.export import gift, importers
+
+    scanned = [0]
+    real = gift._braces
+
+    def counting(line: str) -> Any:
+        scanned[0] += len(line)
+        return real(line)
+
+    monkeypatch.setattr(gift, "_braces", counting)
+    text = _unclosed_gift(10_000)
+    good, problems = importers.from_gift(text, "set", load_blueprint(), task="I1")
+    assert not good and problems and "no closing" in problems[0].message
+    assert scanned[0] <= len(text), (scanned[0], len(text))
 
 
 def test_ten_thousand_rows_without_ids_get_distinct_ids() -> None:

@@ -71,13 +71,16 @@ def anki(
     """An Anki deck (.apkg): a sub-deck per domain; re-importing an edited export updates notes."""
     from peerprep.cli.env import current
     from peerprep.export.anki import write_apkg
-    from peerprep.export.select import output_path
+    from peerprep.export.select import form_title, output_path
     from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
     _make_folder(output)
     path = output_path(output, name or "peerprep.apkg", force=force)
-    n = write_apkg(b, items, path, namespace=namespace)
+    if form is not None:
+        n = write_apkg(b, items, path, namespace=namespace, title=form_title(form))
+    else:
+        n = write_apkg(b, items, path, namespace=namespace)
     current().renderer().note(f"[green]✓[/] {n} notes written to {literal(path)}")
 
 
@@ -135,10 +138,12 @@ def gift(
     """Moodle GIFT, a category per domain, with each option's rationale as feedback."""
     from peerprep.cli.env import current
     from peerprep.export.gift import to_gift
+    from peerprep.export.select import form_title
     from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
-    path = _write_text(output, name or "peerprep.gift.txt", to_gift(b, items), force)
+    title = form_title(form) if form is not None else None
+    path = _write_text(output, name or "peerprep.gift.txt", to_gift(b, items, title=title), force)
     current().renderer().note(f"[green]✓[/] {len(items)} questions written to {literal(path)}")
 
 
@@ -177,11 +182,12 @@ def qti(
     """A QTI 1.2 zip for Canvas: one quiz per domain, or one for a built form (--form)."""
     from peerprep.cli.env import current
     from peerprep.export.qti import to_qti_zip
+    from peerprep.export.select import form_title
     from peerprep.render import literal
 
     b, items = _items(bank, domains, domain, task, form)
     if form is not None:
-        groups = [(f"peerprep {form.stem}", items)]
+        groups = [(form_title(form), items)]
     else:
         groups = []
         for d in b.blueprint.domains:

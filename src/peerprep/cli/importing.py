@@ -87,10 +87,15 @@ def _run(
         yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100).encode(),
         mode=SHARED_FILE_MODE,
     )
-    current().renderer().note(
-        f"[green]✓[/] {len(items)} items written to {literal(path)}. Review the defaults "
-        "(difficulty 2, comprehension, source) and run `peerprep bank lint`."
+    # Items from our own exports carry their fields; others get stated defaults.
+    defaulted = sum(str(it.get("source", "")).startswith("imported from ") for it in items)
+    hint = (
+        f" {defaulted} of them took defaults: review difficulty (2), cognitive level "
+        "(comprehension) and source, then run `peerprep bank lint`."
+        if defaulted
+        else " Run `peerprep bank lint` to check them."
     )
+    current().renderer().note(f"[green]✓[/] {len(items)} items written to {literal(path)}.{hint}")
 
 
 def _target_bank(folder: Path, bp: Blueprint) -> Bank:

@@ -144,7 +144,7 @@ def from_csv(
             "options": options,
             "answer": answer,
             "rationale": {"answer": get("rationale"), "distractors": notes},
-            "source": get("source") or f"imported from {display}",
+            "source": get("source") or f"imported from {Path(display).name}",
             "difficulty": difficulty,
             "cognitive": get("cognitive") or DEFAULTS["cognitive"],
             "tags": [x for x in get("tags").split(";") if x] or None,
@@ -185,8 +185,11 @@ def from_gift(
     ids = _IdMaker(id_prefix)
     rows = []
     too_many: list[BankProblem] = []
+    from peerprep.export.gift import read_meta
+
     for q in questions:
-        t = (task or "").upper()
+        meta = read_meta(q.comments)  # our own export's `// task ...` line
+        t = (meta.get("task") or task or "").upper()
         if len(q.answers) > len(OPTION_KEYS):
             too_many.append(
                 BankProblem(
@@ -212,9 +215,10 @@ def from_gift(
                     k: fb for k, (ok, _, fb) in zip(keys, q.answers, strict=False) if fb and not ok
                 },
             },
-            "source": f"imported from {display}",
+            "source": f"imported from {Path(display).name}",
             **DEFAULTS,
         }
+        item |= {k: v for k, v in meta.items() if k != "task"}
         ids.used.add(item["id"])
         rows.append((q.line, item))
     good, problems = _check(rows, display, blueprint, existing, replacing)

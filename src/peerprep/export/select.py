@@ -22,7 +22,7 @@ def select(
         missing = [it.id for it in key.items if it.id not in bank]
         if missing:
             raise InvalidInputError(f"{form}: items not in this bank: {', '.join(missing[:5])}")
-        return [bank.get(it.id) for it in key.items]
+        return [as_printed(bank.get(it.id), it.order) for it in key.items]
     chosen = list(bank)
     if domain is not None:
         d = bank.blueprint.require_domain(domain)
@@ -53,3 +53,31 @@ def output_path(folder: Path, name: str, *, force: bool) -> Path:
     if target.exists() and not force:
         raise InvalidInputError(f"{target} exists; use --force to overwrite it")
     return target
+
+
+def form_title(form: Path) -> str:
+    """The title a built form was printed with (what LMS quizzes and categories are named)."""
+    from peerprep.exams.formkey import load_key
+
+    return load_key(form).title
+
+
+def as_printed(q: Question, order: str) -> Question:
+    """The item with its options lettered as a printed form shows them (`order`: the
+    bank's keys in printed order), so an online copy of the form has the same key
+    letters as the paper one."""
+    from peerprep.constants import OPTION_LETTERS
+
+    if sorted(order) != sorted(q.options):
+        raise InvalidInputError(f"{q.id}: the form's option order {order!r} does not fit the item")
+    letter = {bank_key: OPTION_LETTERS[i] for i, bank_key in enumerate(order)}
+    rationale = q.rationale.model_copy(
+        update={"distractors": {letter[k]: v for k, v in q.rationale.distractors.items()}}
+    )
+    return q.model_copy(
+        update={
+            "options": {letter[k]: q.options[k] for k in order},
+            "answer": letter[q.answer],
+            "rationale": rationale,
+        }
+    )
