@@ -112,15 +112,26 @@ def test_gift_import_strips_format_markers_and_html() -> None:
     assert it["stem"] == "What does advocacy mean here?"
     assert it["options"] == {"A": "Speaking up with someone", "B": "Doing for", "C": "Waiting"}
     assert it["rationale"]["answer"] == "Because it is with."
-    assert _one("::Q2::[markdown]A plain question stem {\n=a\n~b\n~c\n####Why.\n}")["stem"] == "A plain question stem"
+    assert (
+        _one("::Q2::[markdown]A plain question stem {\n=a\n~b\n~c\n####Why.\n}")["stem"]
+        == "A plain question stem"
+    )
 
 
 def test_gift_import_reads_weights_and_refuses_partial_credit() -> None:
-    it = _one("::Q::A question stem here {\n~%100%right #yes\n~%-50%wrong #no\n~%0%also wrong #no\n####Why.\n}")
+    it = _one(
+        "::Q::A question stem here {\n~%100%right #yes\n~%-50%wrong #no\n"
+        "~%0%also wrong #no\n####Why.\n}"
+    )
     assert it["answer"] == "A" and it["options"]["B"] == "wrong"
-    good, problems = from_gift("::Q::A question stem here {\n~%50%half\n~%50%half\n}", "x", BP, task="I1")
+    good, problems = from_gift(
+        "::Q::A question stem here {\n~%50%half\n~%50%half\n}", "x", BP, task="I1"
+    )
     assert not good and "partial credit (50 %)" in problems[0].message
 
 
 def test_gift_import_names_the_file_not_its_path() -> None:
-    assert _one("::Q::A question stem here {\n=a\n~b\n~c\n####Why.\n}")["source"] == "imported from set.gift"
+    assert (
+        _one("::Q::A question stem here {\n=a\n~b\n~c\n####Why.\n}")["source"]
+        == "imported from set.gift"
+    )

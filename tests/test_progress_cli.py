@@ -179,7 +179,7 @@ def test_progress_report_table(bank_dir: Path) -> None:
     run("quiz", "--bank", str(bank_dir), "-n", "3", input="a\nb\nc\n")
     r = run("progress", "show", "--bank", str(bank_dir))
     assert r.exit_code == 0
-    for text in ("By domain", "80 % interval", "Weakest tasks", "Session scores"):
+    for text in ("By domain", "8 times out of 10", "Weakest tasks", "Session scores"):
         assert text in r.output
     assert (
         "No answers recorded yet" in run("progress", "-p", "nobody", "--bank", str(bank_dir)).output

@@ -27,6 +27,7 @@ from rich.text import Text
 from peerprep import __version__
 from peerprep.constants import OPTION_LETTERS
 from peerprep.text import printable
+from peerprep.wording import estimate, legend, local_time, percent_estimate, right_so_far
 
 if TYPE_CHECKING:
     from peerprep.bank import Bank
@@ -345,27 +346,35 @@ class Renderer:
             + Text("░" * (width - hi), style="dim")
         )
 
-    def _mastery_table(self, title: str, rows: list[Mastery]) -> Table:
-        t = Table(title=f"{title}: mastery with its 80 % interval", title_justify="left")
+    def _mastery_table(self, title: str, rows: list[Mastery], *, kind: str = "Task") -> Table:
+        """Whole answers and the estimate in words, one row per domain or task.
+
+        Names wrap rather than being cut: every column but the name is no_wrap, so only
+        the name gives way when the terminal is narrow. The bar (the range drawn) needs
+        room, so it shows from 120 columns up.
+        """
+        t = Table(title=title, title_justify="left")
         t.add_column("", style="bold", no_wrap=True)
-        t.add_column("Answers", justify="right", no_wrap=True, min_width=7)
-        t.add_column("Right", justify="right", no_wrap=True, min_width=5)
-        t.add_column("Mastery", justify="right", no_wrap=True, min_width=12)
-        t.add_column("", no_wrap=True, min_width=12)
+        t.add_column(kind, overflow="fold", min_width=12)
+        t.add_column("Right so far", justify="right", no_wrap=True)
+        t.add_column("Estimated skill", no_wrap=True)
+        with_bar = self.console.width >= 120
+        if with_bar:
+            t.add_column("", no_wrap=True, min_width=12)
         for m in rows:
-            name = m.name if len(m.name) <= 22 else m.name[:21] + "…"
-            label = f"{_m(m.code):<4} {_m(name)}"
-            if not m.attempts:
-                t.add_row(label, "0", "—", "[dim]no evidence[/]", Text("·" * 12, style="dim"))
-                continue
-            t.add_row(
-                label,
-                f"{m.attempts:g}",
-                f"{m.percent_correct:.0f} %",
-                f"{100 * m.mean:.0f} % ({100 * m.low:.0f}–{100 * m.high:.0f})",
-                self.interval_bar(m, 12),
-            )
+            cells: list[str | Text] = [_m(m.code), _m(m.name)]
+            if not m.answers:
+                cells += ["—", "[dim]no answers yet[/]"]
+                bar_cell = Text("·" * 12, style="dim")
+            else:
+                cells += [right_so_far(m.right, m.answers), estimate(m.mean, m.low, m.high)]
+                bar_cell = self.interval_bar(m, 12)
+            t.add_row(*cells, *([bar_cell] if with_bar else []))
         return t
+
+    def estimate_legend(self) -> None:
+        """What 'about' and 'likely' mean, once under the tables that use them."""
+        self.console.print(f"[dim]{legend()}[/]")
 
     def progress(self, rep: ProgressReport) -> None:
         self.console.print(f"[dim]{_m(rep.path)}[/]")
@@ -382,29 +391,29 @@ class Renderer:
                 else ""
             )
         )
-        self.console.print(self._mastery_table("By domain", rep.mastery.domains))
-        tried = [m for m in rep.mastery.tasks if m.attempts]
+        self.console.print(self._mastery_table("By domain", rep.mastery.domains, kind="Domain"))
+        tried = [m for m in rep.mastery.tasks if m.answers]
         self.console.print(
             self._mastery_table(
                 f"By task ({len(tried)} of {len(rep.mastery.tasks)} tasks answered)", tried
             )
         )
+        self.estimate_legend()
         due = rep.due
         if due["cards"]:
             self.console.print(
-                f"[bold]Review (FSRS):[/] {due['now']} due now, {due['today']} by the end of "
-                f"today (UTC), {due['week']} within 7 days, of {due['cards']} cards"
+                f"[bold]Spaced review:[/] {due['now']} due now, {due['today']} by the end of "
+                f"today, {due['week']} within 7 days, of {due['cards']} questions"
                 + (" → `peerprep review`" if due["now"] else "")
             )
         if rep.weakest:
             self.console.print(
-                "[bold]Weakest tasks:[/] "
-                + ", ".join(f"{m.code} ({100 * m.mean:.0f} %)" for m in rep.weakest)
+                "[bold]Weakest tasks[/] (lowest estimated skill): "
+                + ", ".join(_m(m.code) for m in rep.weakest)
             )
         self.history_chart(rep.sessions)
         self.console.print(
-            "[dim]Mastery is a Beta posterior (uniform prior): few answers mean a wide "
-            "interval. It is a study measure, not a prediction of IC&RC's scaled score.[/]"
+            "[dim]Estimated skill is a study measure, not a prediction of IC&RC's scaled score.[/]"
         )
 
     def history_chart(self, sessions: list[SessionSummary], last: int = 15) -> None:
@@ -425,7 +434,7 @@ class Renderer:
         for s in shown:
             frac = s.correct / s.scored_over
             t.add_row(
-                f"{s.started.astimezone():%Y-%m-%d %H:%M}",
+                local_time(s.started),
                 _m(s.mode),
                 f"{s.correct}/{s.scored_over}",
                 bar(frac, 30) + Text(f" {100 * frac:.0f} %"),
@@ -453,7 +462,7 @@ class Renderer:
                 "Start with `peerprep quiz` or `peerprep study`."
             )
         self.console.print(
-            self._mastery_table("By domain (recent answers count more)", est.domains)
+            self._mastery_table("By domain (recent answers count more)", est.domains, kind="Domain")
         )
         if est.low >= est.target:
             style = "green"
@@ -462,9 +471,12 @@ class Renderer:
         else:
             style = "red"
         self.console.print(
-            f"[bold]Expected on a blueprint-weighted form: [{style}]{est.expected:.0f} %[/][/] "
-            f"(80 % interval {est.low:.0f}–{est.high:.0f} %) · your study target "
-            f"{est.target:g} % · probability you are at or above it: {100 * est.p_target:.0f} %"
+            "[bold]On a full practice exam weighted like the real one:[/] "
+            f"[bold {style}]{percent_estimate(est.expected, est.low, est.high)}[/]"
+        )
+        self.console.print(
+            f"Your study target: {est.target:g} % · chance you are already there: "
+            f"{100 * est.p_target:.0f} %"
         )
         if len(moves) > 1:
             t = Table(
@@ -474,12 +486,13 @@ class Renderer:
                 box=None,
                 padding=(0, 1),
             )
-            t.add_column("Week", style="dim")
-            t.add_column("Expected", justify="right")
+            t.add_column("Week", style="dim", no_wrap=True)
+            t.add_column("Estimate", no_wrap=True)
             t.add_column("")
             for day, e, lo, hi in moves:
-                t.add_row(day.isoformat(), f"{e:.0f} % ({lo:.0f}–{hi:.0f})", bar(e / 100, 30))
+                t.add_row(day.isoformat(), percent_estimate(e, lo, hi), bar(e / 100, 30))
             self.console.print(t)
+        self.estimate_legend()
         self.console.print(
             "[dim]IC&RC reports a scaled score (200–800, 500 passes) and does not publish the "
             "raw percent behind it. Your target is a study goal you choose, not a passing mark, "
@@ -634,7 +647,7 @@ class Renderer:
             by = {d.code: d for d in e.report.by_domain}
             t.add_row(
                 str(e.number),
-                f"{e.started.astimezone():%Y-%m-%d %H:%M}",
+                local_time(e.started),
                 f"{e.correct}/{e.items} {e.percent:.0f} %",
                 *(_pct(by[c].percent) if c in by else "—" for c in codes),
                 _duration_pair(e.seconds_used, e.limit_seconds),
@@ -652,7 +665,7 @@ class Renderer:
     def _exam_report(self, rep: ExamReport) -> None:
         e, bank = rep.exam, rep.bank
         c = self.console
-        c.rule(f"[bold]Mock exam {e.number}[/]  {e.started.astimezone():%Y-%m-%d %H:%M}")
+        c.rule(f"[bold]Mock exam {e.number}[/]  {local_time(e.started)}")
         blanks = e.items - e.answered
         c.print(
             f"[bold]Score: {e.correct} of {e.items} correct ({e.percent:.0f} %)[/]; "

@@ -100,6 +100,31 @@ def _silence_stdout() -> None:
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
+
+def _flags_show_no_type() -> None:
+    """Show an on/off flag as just its name in help, not `--resume <bool>`.
+
+    This typer prints a type for every option, flags included, and builds `--help`
+    itself, so no per-option metavar reaches every flag; one override of its display
+    does. An option with its own metavar keeps it.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "peerprep_plain_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        if self.is_flag and self.metavar is None:
+            return None
+        return shown(self, ctx)
+
+    display_type_rich.peerprep_plain_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
+
 app = typer.Typer(
     name="peerprep",
     cls=PeerprepGroup,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peerprep.cli.options import (
+    FILES,
     BankOpt,
     DomainsOpt,
     JsonOpt,
@@ -33,10 +34,12 @@ app = typer.Typer(
 def exam(
     ctx: typer.Context,
     items: Annotated[
-        int | None, typer.Option("--items", min=1, help="Items on the form (default: blueprint).")
+        int | None,
+        typer.Option("--items", min=1, metavar="N", help="Items on the form (default: blueprint)."),
     ] = None,
     minutes: Annotated[
-        int | None, typer.Option("--minutes", min=1, help="Time limit (default: blueprint).")
+        int | None,
+        typer.Option("--minutes", min=1, metavar="N", help="Time limit (default: blueprint)."),
     ] = None,
     plain: Annotated[
         bool, typer.Option("--plain", help="Line-by-line prompts (screen readers, dumb terminals).")
@@ -44,7 +47,12 @@ def exam(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted exam with its time left.")
     ] = False,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for a repeatable form.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", metavar="N", rich_help_panel=FILES, help="Seed for a repeatable form."
+        ),
+    ] = None,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",

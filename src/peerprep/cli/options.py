@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+# Learner options come first in every command's help (typer's "Options" panel); where
+# the files live, machine output and repeatable draws are for trainers and tools, so
+# they share one panel below.
+FILES = "Files"
+
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable
@@ -23,6 +28,8 @@ DomainsOpt = Annotated[
         "--domains",
         envvar="PEERPREP_DOMAINS",
         dir_okay=False,
+        metavar="FILE",
+        rich_help_panel=FILES,
         help="Blueprint file (domains, tasks, weights). Default: the bundled domains.yaml.",
     ),
 ]
@@ -31,6 +38,8 @@ BankOpt = Annotated[
     typer.Option(
         "--bank",
         envvar="PEERPREP_BANK",
+        metavar="PATH",
+        rich_help_panel=FILES,
         help="Bank file or folder of .yaml files. Default: the bundled bank.",
     ),
 ]
@@ -46,6 +55,8 @@ ProfileOpt = Annotated[
         "--profile",
         "-p",
         envvar="PEERPREP_PROFILE",
+        metavar="NAME",
+        rich_help_panel=FILES,
         help="Whose progress: one file per profile (for a shared machine).",
     ),
 ]
@@ -55,6 +66,8 @@ ProgressOpt = Annotated[
         "--progress",
         envvar="PEERPREP_PROGRESS",
         dir_okay=False,
+        metavar="FILE",
+        rich_help_panel=FILES,
         help="Progress file to use instead of the profile's default.",
     ),
 ]
@@ -72,6 +85,7 @@ JsonOpt = Annotated[
     typer.Option(
         "--json",
         callback=_json_mode,
+        rich_help_panel=FILES,
         help="Print machine-readable JSON (errors too, as an `error` envelope).",
     ),
 ]
@@ -108,7 +122,12 @@ NoPauseOpt = Annotated[
     ),
 ]
 NoCacheOpt = Annotated[
-    bool, typer.Option("--no-cache", help="Parse the bank files even if a cached copy is valid.")
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Parse the bank files even if a cached copy is valid.",
+        rich_help_panel=FILES,
+    ),
 ]
 
 
@@ -131,10 +150,11 @@ def with_history(
     history, and a renderer that has already shown any notice from reading it."""
     from peerprep.cli.env import current
 
+    env = current()
     b = load_bank(bank, domains)
-    store = open_store(progress, profile)
+    store = env.open_store(progress, profile)  # on env's clock: same data, same report
     history = store.load()
-    r = current().renderer()
+    r = env.renderer()
     r.notices(store.notices)
     store.notices.clear()
     return b, store, history, r

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peerprep.cli.options import BankOpt, DomainsOpt, NoPauseOpt, ProfileOpt, ProgressOpt
+from peerprep.cli.options import FILES, BankOpt, DomainsOpt, NoPauseOpt, ProfileOpt, ProgressOpt
 from peerprep.constants import OPTION_LETTERS
 
 if TYPE_CHECKING:
@@ -96,14 +96,23 @@ def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str], *, pause: boo
 
 
 def quiz(
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")] = 10,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, metavar="N", help="How many questions.")
+    ] = 10,
     domain: Annotated[
         str | None,
-        typer.Option("--domain", "-d", help="Only this domain: I-IV or a name (e.g. ethical)."),
+        typer.Option(
+            "--domain",
+            "-d",
+            metavar="DOMAIN",
+            help="Only this domain: I-IV or a name (e.g. ethical).",
+        ),
     ] = None,
     task: Annotated[
         list[str] | None,
-        typer.Option("--task", "-t", help="Only these task codes (repeat: -t II9 -t II10)."),
+        typer.Option(
+            "--task", "-t", metavar="TASK", help="Only these task codes (repeat: -t II9 -t II10)."
+        ),
     ] = None,
     missed: Annotated[
         bool, typer.Option("--missed", help="Only items whose last answer was wrong.")
@@ -113,7 +122,13 @@ def quiz(
         bool, typer.Option("--resume", help="Continue your last unfinished session.")
     ] = False,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed for a repeatable draw and option order.")
+        int | None,
+        typer.Option(
+            "--seed",
+            metavar="N",
+            rich_help_panel=FILES,
+            help="Seed for a repeatable draw and option order.",
+        ),
     ] = None,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
@@ -151,6 +166,7 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
     from peerprep.engine.draw import draw, present
     from peerprep.errors import InvalidInputError
     from peerprep.render import literal
+    from peerprep.wording import local_time
 
     if q.domain is not None and q.tasks:
         raise InvalidInputError("use --domain or --task, not both")
@@ -173,7 +189,7 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
     if offer and unfinished:
         u = unfinished[0]
         resume = env.confirm(
-            f"You have an unfinished quiz from {u.start.when:%Y-%m-%d %H:%M} UTC "
+            f"You have an unfinished quiz from {local_time(u.start.when)} "
             f"({len(u.answered)} of {len(u.start.items)} answered). Resume it?",
             default=True,
         )

@@ -142,6 +142,11 @@ class Mastery:
     mean: float
     low: float
     high: float
+    # Whole answers behind the estimate, for people: `attempts`/`correct` above may be
+    # recency-weighted (9.99971 answers), which is how the estimate weighs them but not
+    # how many the candidate gave.
+    answers: int = 0
+    right: int = 0
 
     @property
     def percent_correct(self) -> float | None:
@@ -158,11 +163,23 @@ def estimate(
     attempts: float,
     prior: tuple[float, float] = PRIOR,
     level: float = LEVEL,
+    *,
+    whole: tuple[int, int] | None = None,
 ) -> Mastery:
+    """`whole`: (answers, right) as given, when `attempts`/`correct` are weighted."""
     a, b = prior[0] + correct, prior[1] + (attempts - correct)
     tail = (1.0 - level) / 2
+    answers, right = whole if whole is not None else (round(attempts), round(correct))
     return Mastery(
-        code, name, attempts, correct, a / (a + b), beta_ppf(tail, a, b), beta_ppf(1.0 - tail, a, b)
+        code,
+        name,
+        attempts,
+        correct,
+        a / (a + b),
+        beta_ppf(tail, a, b),
+        beta_ppf(1.0 - tail, a, b),
+        answers,
+        right,
     )
 
 
@@ -187,6 +204,7 @@ def mastery_table(
     """
     task_of = {str(r[0]): str(r[1]) for r in bank.records}
     per_task: dict[str, list[float]] = {}
+    whole: dict[str, list[int]] = {}
     for i, (item_id, ok) in enumerate(results):
         task = task_of.get(item_id)
         if task is None:
@@ -195,17 +213,40 @@ def mastery_table(
         tally = per_task.setdefault(task, [0.0, 0.0])
         tally[0] += w
         tally[1] += w * ok
-    return table_from_counts(bank, per_task)
+        count = whole.setdefault(task, [0, 0])
+        count[0] += 1
+        count[1] += bool(ok)
+    return table_from_counts(bank, per_task, whole)
 
 
-def table_from_counts(bank: Bank, per_task: dict[str, list[float]]) -> MasteryTable:
-    """Estimates from (answers, correct) per task code, possibly recency-weighted."""
+def whole_counts(bank: Bank, results: Iterable[tuple[str, bool]]) -> dict[str, list[int]]:
+    """[answers, right] per task code, every answer counted once (retired items skipped)."""
+    task_of = {str(r[0]): str(r[1]) for r in bank.records}
+    out: dict[str, list[int]] = {}
+    for item_id, ok in results:
+        task = task_of.get(item_id)
+        if task is not None:
+            count = out.setdefault(task, [0, 0])
+            count[0] += 1
+            count[1] += bool(ok)
+    return out
+
+
+def table_from_counts(
+    bank: Bank,
+    per_task: dict[str, list[float]],
+    whole: dict[str, list[int]] | None = None,
+) -> MasteryTable:
+    """Estimates from (answers, correct) per task code, possibly recency-weighted;
+    `whole` gives the real [answers, right] per task when the counts are weighted."""
     domains, tasks = [], []
     for d in bank.blueprint.domains:
         dn = dc = 0.0
+        da = dr = 0
         for t in d.tasks:
             n, c = per_task.get(t.code, (0.0, 0.0))
-            tasks.append(estimate(t.code, t.text, c, n))
-            dn, dc = dn + n, dc + c
-        domains.append(estimate(d.code, d.name, dc, dn))
+            a, r = whole.get(t.code, (0, 0)) if whole is not None else (round(n), round(c))
+            tasks.append(estimate(t.code, t.text, c, n, whole=(a, r)))
+            dn, dc, da, dr = dn + n, dc + c, da + a, dr + r
+        domains.append(estimate(d.code, d.name, dc, dn, whole=(da, dr)))
     return MasteryTable(domains, tasks)

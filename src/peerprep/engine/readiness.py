@@ -87,7 +87,8 @@ def trend(
     target: float,
     weeks: int = 8,
 ) -> list[tuple[dt.date, float, float, float]]:
-    """(week ending, expected, low, high) at the end of each of the last `weeks` weeks."""
+    """(week ending, expected, low, high) at the end of each of the last `weeks` weeks;
+    the week-ending date is the candidate's local date."""
     out = []
     for k in range(weeks - 1, -1, -1):
         cut = now - dt.timedelta(weeks=k)
@@ -95,5 +96,5 @@ def trend(
         if not upto:
             continue
         r = readiness(bank, upto, now=cut, target=target)
-        out.append((cut.date(), r.expected, r.low, r.high))
+        out.append((cut.astimezone().date(), r.expected, r.low, r.high))
     return out

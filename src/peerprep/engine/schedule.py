@@ -61,8 +61,12 @@ def due(cards: dict[str, dict[str, Any]], now: dt.datetime) -> list[tuple[str, d
 
 
 def due_counts(cards: dict[str, dict[str, Any]], now: dt.datetime) -> dict[str, int]:
-    """How many cards are due now, by the end of today (UTC), and within 7 days."""
-    end_of_day = now.replace(hour=23, minute=59, second=59, microsecond=0)
+    """How many cards are due now, by the end of today, and within 7 days.
+
+    "Today" is the candidate's local day (the process's time zone): the end of the
+    local day, compared as an aware time with the UTC dues.
+    """
+    end_of_day = now.astimezone().replace(hour=23, minute=59, second=59, microsecond=0)
     week = now + dt.timedelta(days=7)
     dues = [dt.datetime.fromisoformat(c["due"]) for c in cards.values()]
     return {

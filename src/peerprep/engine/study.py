@@ -22,6 +22,7 @@ from peerprep.bank import Bank
 from peerprep.constants import HALF_LIFE_DAYS, SECONDS_PER_DAY
 from peerprep.engine.mastery import Mastery, MasteryTable, table_from_counts
 from peerprep.models import Domain
+from peerprep.wording import estimate
 
 MIX = 0.3
 
@@ -44,11 +45,11 @@ class Target:
         m = self.mastery
         if not m.attempts:
             return f"{m.name}: no answers yet, so it is where the least is known"
-        half = 100 * (m.high - m.low) / 2
         tasks = ", ".join(t.code for t in self.weakest_tasks) or "none answered yet"
+        n = "1 answer" if m.answers == 1 else f"{m.answers} answers"
         return (
-            f"{m.name}: {100 * m.mean:.0f} % ± {half:.0f} on {m.attempts:.0f} answers "
-            f"(recent count more); weakest tasks: {tasks}"
+            f"{m.name}: {estimate(m.mean, m.low, m.high)} from {n} "
+            f"(recent answers count more); weakest tasks: {tasks}"
         )
 
 
@@ -62,9 +63,12 @@ class StudyPlanner:
         rng: random.Random,
         domain: str | None = None,
         mix: float = MIX,
+        whole: dict[str, list[int]] | None = None,
     ) -> None:
         """`item_stats`: per-item recency stats as the progress store keeps them
-        (recency.py), so planning costs O(items in the bank), not O(answers)."""
+        (recency.py), so planning costs O(items in the bank), not O(answers).
+        `whole`: [answers, right] per task (mastery.whole_counts), so what is shown
+        counts answers as given; without it the weighted counts are rounded."""
         self.bank = bank
         self.rng = rng
         self.mix = mix
@@ -80,7 +84,7 @@ class StudyPlanner:
             tally[0] += n
             tally[1] += c
             self._last_seen[item] = st[2]
-        self.table: MasteryTable = table_from_counts(bank, per_task)
+        self.table: MasteryTable = table_from_counts(bank, per_task, whole)
         self._task_post = {
             m.code: (1 + m.correct, 1 + m.attempts - m.correct) for m in self.table.tasks
         }
