@@ -566,12 +566,12 @@ class Renderer:
         if not rows:
             return
         self.console.print(
-            f"[bold]Leeches[/] ({len(rows)}: missed 4+ times, not yet right 3 in a row) "
-            "→ `peerprep quiz --leeches`"
+            f"[bold]Leeches: {len(rows)}[/] (missed 4+ times, not yet right 3 times in a row)"
         )
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, min_width=6)
-        t.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        # A fixed width for the stem, so the count beside it is never squeezed out.
+        t.add_column(no_wrap=True, overflow="ellipsis", width=max(20, self.console.width - 20))
         t.add_column(no_wrap=True, justify="right")
         for x in rows[:limit]:
             t.add_row(
@@ -580,8 +580,8 @@ class Renderer:
                 f"missed {x.missed}×",
             )
         self.console.print(t)
-        if len(rows) > limit:
-            self.console.print(f"  [dim]and {len(rows) - limit} more (`--json` lists all)[/]")
+        more = f"and {len(rows) - limit} more (`--json` lists all); " if len(rows) > limit else ""
+        self.console.print(f"  [dim]{more}drill them: `peerprep quiz --leeches`[/]")
 
     def domain_pace(self, rows: list[DomainPace]) -> None:
         """Median time per answer in each domain, in words, against the exam's pace."""

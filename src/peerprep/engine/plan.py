@@ -63,10 +63,6 @@ def parse_exam_date(value: str) -> dt.date:
 
 
 # ---------------------------------------------------------------- streak
-def answer_dates(answers: Iterable[Answer], tz: dt.tzinfo | None = None) -> set[dt.date]:
-    return {local_date(when(a), tz) for a in answers}
-
-
 def streak(days: set[dt.date], today: dt.date) -> int:
     """Consecutive days with an answer, ending today, or yesterday when today has none yet
     (the streak is not broken until the day is over)."""
@@ -363,9 +359,11 @@ def make_plan(
     # Today's answers: an item's first answer ever is a new item; any other is a review.
     first_seen: dict[str, dt.date] = {}
     answered_today: set[str] = set()
+    days: set[dt.date] = set()  # every local day with an answer, for the streak
     answered = reviews_done = 0
     for a in history.answers:
         day = local_date(when(a), tz)
+        days.add(day)
         first = first_seen.setdefault(a["item"], day)
         if day == today:
             answered += 1
@@ -429,7 +427,6 @@ def make_plan(
     new_target = min(new_per_day, unseen_start)
     reviews_target = reviews_done + per_day[0]
     new_done = len(new_today)
-    days = answer_dates(history.answers, tz)
     return Plan(
         today=today,
         exam_date=exam_date,
