@@ -12,6 +12,7 @@ second line of defence for strings that callers pass in whole.
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -30,10 +31,13 @@ from peerprep.text import printable
 from peerprep.wording import estimate, legend, local_time, percent_estimate, right_so_far
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
     from peerprep.engine.draw import Presented
     from peerprep.engine.mastery import Mastery
+    from peerprep.engine.plan import DomainPace, Leech, Plan
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
     from peerprep.exams.grade import GradeReport, RowProblem
@@ -411,6 +415,8 @@ class Renderer:
                 "[bold]Weakest tasks[/] (lowest estimated skill): "
                 + ", ".join(_m(m.code) for m in rep.weakest)
             )
+        self.leeches(rep.leeches)
+        self.domain_pace(rep.pace)
         self.history_chart(rep.sessions)
         self.console.print(
             "[dim]Estimated skill is a study measure, not a prediction of IC&RC's scaled score.[/]"
@@ -498,6 +504,141 @@ class Renderer:
             "raw percent behind it. Your target is a study goal you choose, not a passing mark, "
             "and this estimate is not a pass prediction.[/]"
         )
+
+    # ---------------------------------------------------------------- plan
+    def plan(self, p: Plan) -> None:
+        """Today's plan on one screen (at most 16 lines at 80 columns)."""
+        out = self.console.print
+        out(
+            f"[bold]Exam {p.exam_date:%a %d %b %Y}: {p.days_left} day"
+            f"{'s' if p.days_left != 1 else ''} left[/] [dim](today {p.today:%a %d %b})[/]"
+        )
+        t = p.progress
+        frac = t.answered / t.target if t.target else 1.0
+        out(
+            Text("Today  ")
+            + bar(frac, 16)
+            + Text(
+                f"  {t.answered} of {t.target} answered · new {t.new_done} of "
+                f"{t.new_target} · reviews {t.reviews_done} of {t.reviews_target}"
+            )
+        )
+        if p.streak:
+            keep = "" if p.answered_today else " (answer today to keep it)"
+            out(f"Streak: {p.streak} day{'s' if p.streak != 1 else ''} in a row{keep}")
+        else:
+            out("Streak: none yet; answer one question today to start one")
+        whose = "your median" if p.pace_from == "your answers" else "exam pace"
+        out(
+            f"Each day: [bold]{p.new_per_day} new[/] + about "
+            f"[bold]{p.reviews_per_day:.0f} reviews[/] ≈ {math.ceil(p.minutes_per_day)} min "
+            f"[dim]at {p.seconds_per_answer:.0f} s an answer ({whose})[/]"
+        )
+        if p.fit is not None:
+            f = p.fit
+            if f.new_per_day == 0:
+                fits = "reviews alone fill it, so no new items fit"
+            else:
+                assert f.covered_by is not None
+                late = ", after the exam" if f.covered_by >= p.exam_date else ""
+                fits = (
+                    f"{f.new_per_day} new + about {f.reviews_per_day:.0f} reviews a day, "
+                    f"all seen by {f.covered_by:%d %b %Y}{late}"
+                )
+            out(
+                f"[yellow]More than your {f.minutes_a_day} min a day.[/] What fits: {fits}. "
+                f"Or plan {math.ceil(p.minutes_per_day)} min a day."
+            )
+        elif p.minutes_a_day is not None:
+            out(f"[green]✓[/] fits in your {p.minutes_a_day} min a day")
+        out(f"New items, weakest domain first ({p.unseen} of {p.bank_items} not yet seen):")
+        g = Table.grid(padding=(0, 2))
+        for _ in range(4):
+            g.add_column(no_wrap=True)
+        for d in p.domains:
+            name = d.name if len(d.name) <= 26 else d.name[:25] + "…"
+            mastery = "no answers" if d.mastery is None else f"{100 * d.mastery:.0f} % mastery"
+            when = f"all seen by {d.covered_by:%d %b}" if d.covered_by else "all seen"
+            g.add_row(f"  {_m(d.code):<4}{_m(name)}", mastery, f"{d.unseen} new", when)
+        out(g)
+        if p.leeches:
+            out(
+                f"Leeches: {len(p.leeches)} item(s) missed {min(x.missed for x in p.leeches)}+ "
+                "times → `peerprep quiz --leeches`"
+            )
+        out(self._next_steps(p))
+
+    @staticmethod
+    def _next_steps(p: Plan) -> str:
+        steps = []
+        new_left = max(0, p.progress.new_target - p.progress.new_done)
+        first = next((d for d in p.domains if d.unseen), None)
+        if new_left and first is not None:
+            n = min(new_left, first.unseen)
+            steps.append(f"`peerprep quiz --new -d {_m(first.code)} -n {n}`")
+        if p.progress.reviews_target > p.progress.reviews_done:
+            steps.append("`peerprep review`")
+        if not steps:
+            return "[green]✓ Today's plan is done.[/] More: `peerprep study`"
+        return "[bold]Next:[/] " + ", then ".join(steps)
+
+    def welcome(self, *, passed: dt.date | None = None) -> None:
+        """Bare `peerprep` with no exam date: what to start with."""
+        out = self.console.print
+        if passed is not None:
+            out(f"[yellow]Your exam date {passed.isoformat()} has passed.[/]")
+        else:
+            out("[bold]Welcome to peerprep[/]: practice for the IC&RC Peer Recovery exam.")
+        out("Start with one of these:")
+        g = Table.grid(padding=(0, 2))
+        g.add_column(no_wrap=True)
+        g.add_column()
+        g.add_row("  peerprep quiz", "10 questions, each explained")
+        g.add_row("  peerprep study", "practise where you are weakest")
+        g.add_row("  peerprep plan --exam-date YYYY-MM-DD", "a daily plan to your exam")
+        g.add_row("  peerprep exam", "a timed 75-item mock exam")
+        out(g)
+
+    def leeches(self, rows: list[Leech], limit: int = 8) -> None:
+        """Items missed again and again: task, the stem's start, times missed."""
+        if not rows:
+            return
+        self.console.print(
+            f"[bold]Leeches: {len(rows)}[/] (missed 4+ times, not yet right 3 times in a row)"
+        )
+        t = Table.grid(padding=(0, 1))
+        t.add_column(no_wrap=True, min_width=6)
+        # A fixed width for the stem, so the count beside it is never squeezed out.
+        t.add_column(no_wrap=True, overflow="ellipsis", width=max(20, self.console.width - 20))
+        t.add_column(no_wrap=True, justify="right")
+        for x in rows[:limit]:
+            t.add_row(
+                Text("  " + x.task, style="bold"),
+                _text(x.stem, multiline=False),
+                f"missed {x.missed}×",
+            )
+        self.console.print(t)
+        more = f"and {len(rows) - limit} more (`--json` lists all); " if len(rows) > limit else ""
+        self.console.print(f"  [dim]{more}drill them: `peerprep quiz --leeches`[/]")
+
+    def domain_pace(self, rows: list[DomainPace]) -> None:
+        """Median time per answer in each domain, in words, against the exam's pace."""
+        if not any(r.median_seconds for r in rows):
+            return
+        self.console.print("[bold]Time per item[/] (median of your answers):")
+        t = Table.grid(padding=(0, 2))
+        t.add_column(no_wrap=True)
+        t.add_column()
+        for r in rows:
+            if r.median_seconds is None:
+                words = "no timed answers yet"
+            else:
+                words = f"about {r.median_seconds:.0f} s an item; exam pace is {r.exam_pace:.0f} s"
+                if r.median_seconds > r.exam_pace:
+                    words += " [yellow](slower than the exam allows)[/]"
+            name = r.name if len(r.name) <= 26 else r.name[:25] + "…"
+            t.add_row(f"  {_m(r.code):<4}{_m(name)}", words)
+        self.console.print(t)
 
     # ---------------------------------------------------------------- exams
     @contextmanager
@@ -824,6 +965,7 @@ _HUMAN: dict[str, str] = {
     "progress": "progress",
     "progress.check": "progress_check",
     "readiness": "readiness",
+    "plan": "plan",
     "exam.build": "build_summary",
     "exam.grade": "grade_report",
     "exam.history": "exam_history",

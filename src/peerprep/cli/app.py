@@ -130,7 +130,6 @@ app = typer.Typer(
     cls=PeerprepGroup,
     help="Exam prep for the IC&RC Peer Recovery (PR) examination.",
     context_settings=CONTEXT,
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -142,7 +141,7 @@ def _version(value: bool) -> None:
         raise typer.Exit(int(ExitCode.OK))
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     version: Annotated[
@@ -158,6 +157,11 @@ def root(
     Drill original, reviewed questions tagged to the 54 IC&RC tasks, scored by domain.
     """
     ctx.meta["peerprep.debug"] = debug
+    if ctx.invoked_subcommand is None:  # bare `peerprep`: today's plan, or a welcome
+        from peerprep.cli.env import current
+        from peerprep.cli.plan import show_today
+
+        show_today(current())
 
 
 # Registration order is the order `--help` lists them.
@@ -167,6 +171,7 @@ from peerprep.cli import (  # noqa: E402  (commands need `app` defined)
     exam,
     export,
     importing,
+    plan,
     progress,
     quiz,
     study,
@@ -176,6 +181,7 @@ app.command("quiz", context_settings=CONTEXT)(quiz.quiz)
 app.command("study", context_settings=CONTEXT)(study.study)
 app.command("review", context_settings=CONTEXT)(study.review)
 app.command("readiness", context_settings=CONTEXT)(study.readiness)
+app.command("plan", context_settings=CONTEXT)(plan.plan)
 app.command("domains", context_settings=CONTEXT)(domains.domains)
 app.add_typer(exam.app, name="exam")
 app.add_typer(progress.app, name="progress")

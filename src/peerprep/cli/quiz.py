@@ -48,6 +48,7 @@ class QuizRequest:
     profile: str = "default"
     progress: Path | None = None
     pause: bool = True  # wait for Enter after feedback (only at a terminal)
+    leeches: bool = False  # only items missed 4+ times and not yet mastered
 
 
 def run_quiz(drill: Drill, r: Renderer, ask: Callable[[str], str], *, pause: bool = False) -> None:
@@ -135,6 +136,10 @@ def quiz(
     profile: ProfileOpt = "default",
     progress: ProgressOpt = None,
     no_pause: NoPauseOpt = False,
+    leeches: Annotated[
+        bool,
+        typer.Option("--leeches", help="Only leeches: items missed 4+ times, not yet mastered."),
+    ] = False,
 ) -> None:
     """Answer questions drawn by the blueprint weights (or one domain or task), with rationales."""
     from peerprep.cli.env import current
@@ -152,6 +157,7 @@ def quiz(
         profile,
         progress,
         pause=not no_pause,
+        leeches=leeches,
     )
     code = start_quiz(current(), request)
     if code:
@@ -170,7 +176,9 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
 
     if q.domain is not None and q.tasks:
         raise InvalidInputError("use --domain or --task, not both")
-    filtered = bool(q.domain or q.tasks or q.missed or q.new)
+    if q.missed and q.leeches:
+        raise InvalidInputError("use --missed or --leeches, not both")
+    filtered = bool(q.domain or q.tasks or q.missed or q.new or q.leeches)
     if q.resume and filtered:
         raise InvalidInputError("--resume continues a session as it was; drop the other filters")
     offer = env.stdin_isatty and not (filtered or q.resume)
@@ -181,7 +189,7 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
         q.domains,
         q.progress,
         q.profile,
-        read_history=q.missed or q.new or q.resume or offer,
+        read_history=q.missed or q.new or q.resume or q.leeches or offer,
     )
     history, svc, r = o.history, o.service, o.r
     unfinished = svc.unfinished_quizzes(history) if history else []
@@ -202,11 +210,21 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
             r.note(f"[yellow]{literal(message)}[/]")
         r.note(f"Resuming: {len(u.answered)} answered, {len(drill.quiz.presented)} to go.")
     else:
-        assert history is not None or not (q.missed or q.new)
+        assert history is not None or not (q.missed or q.new or q.leeches)
         only = history.missed if history and q.missed else None
         if only is not None and not only:
             r.note("No missed items to drill: every item you answered, you last got right.")
             return 0
+        if history is not None and q.leeches:
+            from peerprep.engine.plan import leeches
+
+            only = {x.item for x in leeches(o.bank, history)}
+            if not only:
+                r.note(
+                    "No leeches: no item has been missed 4 or more times without being "
+                    "answered right 3 times in a row since. Well done."
+                )
+                return 0
         rng = random.Random(q.seed)
         b = o.bank
         notes: list[str] = []

@@ -4,12 +4,13 @@ and the history of session scores."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from peerprep import csvcells
 from peerprep.bank import Bank
 from peerprep.engine.mastery import Mastery, MasteryTable, mastery_table
+from peerprep.engine.plan import DomainPace, Leech, leeches, pace_by_domain
 from peerprep.engine.schedule import due_counts
 from peerprep.progress.history import History, SessionSummary
 
@@ -26,6 +27,8 @@ class ProgressReport:
     sessions: list[SessionSummary]
     unfinished: int
     due: dict[str, int]
+    leeches: list[Leech] = field(default_factory=list)  # missed 4+ times, not yet mastered
+    pace: list[DomainPace] = field(default_factory=list)  # seconds per answer by domain
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -53,6 +56,8 @@ class ProgressReport:
             ],
             "unfinished_sessions": self.unfinished,
             "review_due": self.due,
+            "leeches": [x.as_dict() for x in self.leeches],
+            "time_per_item": [d.as_dict() for d in self.pace],
         }
 
 
@@ -72,6 +77,8 @@ def progress_report(
         sessions=history.sessions(),
         unfinished=len(history.unfinished()),
         due=due_counts(history.cards, now or dt.datetime.now(dt.UTC)),
+        leeches=leeches(bank, history),
+        pace=pace_by_domain(bank, history),
     )
 
 

@@ -11,6 +11,7 @@ file of bounded size, however long the history grows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -169,12 +170,33 @@ def _number(v: object) -> object:
 Target = Annotated[float, BeforeValidator(_number), Field(ge=1, le=100, allow_inf_nan=False)]
 
 
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat also takes 2027-W07-1
+
+
+def _iso_date(value: str) -> str:
+    # Only YYYY-MM-DD: `plan` writes it so, and a date with a time has no place here.
+    try:
+        ok = _YMD.fullmatch(value) is not None and bool(dt.date.fromisoformat(value))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError("not a date as YYYY-MM-DD")
+    return value
+
+
+ExamDate = Annotated[StrictStr, AfterValidator(_iso_date)]
+MinutesADay = Annotated[StrictInt, Field(ge=1, le=600)]
+
+
 class Settings(TypedDict, total=False):
-    """Settings as they are read (study.readiness reads `target`); other keys pass through."""
+    """Settings as they are read (study.readiness reads `target`, plan reads `exam_date`
+    and `minutes_a_day`); other keys pass through."""
 
     __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
 
     target: Target
+    exam_date: ExamDate
+    minutes_a_day: MinutesADay
 
 
 class ProgressDoc(BaseModel):
