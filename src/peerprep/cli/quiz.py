@@ -106,7 +106,7 @@ def quiz(
             "--domain",
             "-d",
             metavar="DOMAIN",
-            help="Only this domain: I-IV or a name (e.g. ethical).",
+            help="Only this domain: I-IV, 1-4 or the start of a name (e.g. eth).",
         ),
     ] = None,
     task: Annotated[
