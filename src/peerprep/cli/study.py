@@ -39,7 +39,10 @@ def study(
     domain: Annotated[
         str | None,
         typer.Option(
-            "--domain", "-d", metavar="DOMAIN", help="Study this domain (I-IV, 1-4 or a name) instead of the weakest."
+            "--domain",
+            "-d",
+            metavar="DOMAIN",
+            help="Study this domain (I-IV, 1-4 or a name) instead of the weakest.",
         ),
     ] = None,
     seed: SeedOpt = None,
