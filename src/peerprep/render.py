@@ -388,7 +388,8 @@ class Renderer:
         pct = 100 * rep.correct / rep.answers
         self.console.print(
             f"[bold]{rep.answers}[/] answers, {pct:.0f} % correct; "
-            f"{rep.items_seen} of {rep.bank_items} items seen; {len(rep.sessions)} sessions"
+            f"{rep.items_seen} of {rep.bank_items} items seen; "
+            f"{len(rep.sessions)} session{'' if len(rep.sessions) == 1 else 's'}"
             + (
                 f" ({rep.unfinished} unfinished: `peerprep quiz --resume`)"
                 if rep.unfinished
