@@ -583,7 +583,9 @@ class Renderer:
         # One share column per option letter any item of the form has (4 on most forms).
         letters = [L for L in OPTION_LETTERS if any(L in i.shares for i in g.items)]
         disc = "Disc.*" if g.small_sample else "Disc."
-        for col in ("No.", "Item", "Key", "p", disc, *letters, "Blank", "Flags"):
+        # Double marks and unreadable cells: a column only when the class had some.
+        other = ["Invalid"] if any(i.invalid for i in g.items) else []
+        for col in ("No.", "Item", "Key", "p", disc, *letters, "Blank", *other, "Flags"):
             it.add_column(col, justify="right" if col not in ("Item", "Flags") else "left")
         for i in g.items:
             shares = [f"{100 * i.shares[L]:.0f}" if L in i.shares else "" for L in letters]
@@ -596,6 +598,7 @@ class Renderer:
                 f"[bold red]{d}[/]" if i.discrimination is not None and i.discrimination < 0 else d,
                 *shares,
                 f"{100 * i.shares['blank']:.0f}",
+                *[f"{100 * i.invalid:.0f}" for _ in other],
                 _text("; ".join(i.flags), "yellow", multiline=False),
             )
         self.console.print(it)
