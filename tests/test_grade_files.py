@@ -155,7 +155,7 @@ def test_all_blank_row_is_excluded_with_a_notice_and_leaves_kr20_alone(tmp_path:
 
 # ---------------------------------------------------------------- LMS exports
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FormKey, dict[str, Any]]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FormKey, dict[int, Any]]:
     """A 6-item form of the bundled bank, its key, and each position's printed options."""
     out = tmp_path_factory.mktemp("forms")
     r = runner.invoke(
@@ -176,7 +176,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FormKey, dict
     return path, key, printed
 
 
-def _pick(printed: dict[str, Any], n: int, right: bool) -> str:
+def _pick(printed: dict[int, Any], n: int, right: bool) -> str:
     item = printed[n]
     i = item["key"] if right else (item["key"] + 1) % len(item["options"])
     text: str = item["options"][i]
@@ -201,7 +201,7 @@ PATTERN = [
 
 
 def test_google_forms_export_is_mapped_by_option_text(
-    built: tuple[Path, FormKey, dict[str, Any]], tmp_path: Path
+    built: tuple[Path, FormKey, dict[int, Any]], tmp_path: Path
 ) -> None:
     key_path, _, printed = built
     header = ["Timestamp", "Email Address"] + [f"{n}. {printed[n]['stem']}" for n in range(1, 7)]
@@ -229,7 +229,7 @@ def test_google_forms_export_is_mapped_by_option_text(
 
 
 def test_moodle_responses_export_is_mapped(
-    built: tuple[Path, FormKey, dict[str, Any]], tmp_path: Path
+    built: tuple[Path, FormKey, dict[int, Any]], tmp_path: Path
 ) -> None:
     key_path, _, printed = built
     header = [
@@ -274,7 +274,7 @@ def test_moodle_responses_export_is_mapped(
 
 
 def test_canvas_student_analysis_export_is_mapped(
-    built: tuple[Path, FormKey, dict[str, Any]], tmp_path: Path
+    built: tuple[Path, FormKey, dict[int, Any]], tmp_path: Path
 ) -> None:
     key_path, _, printed = built
     header = [
