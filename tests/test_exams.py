@@ -313,13 +313,15 @@ def test_item_analysis_matches_hand_computation() -> None:
 
 
 def test_malformed_rows_are_reported_and_skipped() -> None:
+    # Issue 14: a cell that is not an option no longer drops the row: it is scored wrong
+    # and listed (c3 is graded); rows that cannot be attributed are still skipped.
     text = "c1,A,A,A,A\nc2,A,A\n,A,A,A,A\nc3,A,F,A,A\nc1,B,B,B,B\nc4,a,b,c,d\n"
     cands, problems = read_responses(text, _key())
-    assert [c.id for c in cands] == ["c1", "c4"]
+    assert [c.id for c in cands] == ["c1", "c3", "c4"]
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [
         (2, "2 answers, but the key has 4 items"),
-        (3, "no candidate id in the first column"),
-        (4, "answers that are not options (item 2: 'F')"),
+        (3, "no candidate id"),
+        (4, "candidate 'c3', item 2: 'F' is not one of its options (A, B, C, D)"),
         (5, "candidate 'c1' already graded from line 1"),
     ]
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from peerprep.engine.plan import DomainPace, Leech, Plan
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
-    from peerprep.exams.grade import GradeReport, RowProblem
+    from peerprep.exams.grade import ClassGrade, GradeReport, RowProblem
     from peerprep.exams.session import ExamSession
     from peerprep.lint import LintReport
     from peerprep.models import Blueprint, Question
@@ -674,7 +674,46 @@ class Renderer:
         for f in s["files"]:
             self.console.print(f"  {_m(f)}")
 
-    def grade_report(self, g: GradeReport) -> None:
+    def grade_report(self, g: ClassGrade | GradeReport) -> None:
+        """Each form's report; warnings first, so a wrong key is seen before the tables."""
+        from peerprep.exams.grade import ClassGrade
+
+        reports = g.reports if isinstance(g, ClassGrade) else [g]
+        for i, rep in enumerate(reports):
+            if i:
+                self.console.print()
+            self.grade_form(rep)
+        if isinstance(g, ClassGrade) and len(reports) > 1:
+            self.grade_row_counts(g.problems, g.cells, g.absent)
+
+    def grade_warnings(self, g: GradeReport) -> None:
+        for w in g.warnings:
+            style = "yellow" if w.code == "small-sample" else "bold red"
+            self.console.print(f"[{style}]warning:[/] {_m(w.message)}", soft_wrap=True)
+        if g.dropped:
+            shown = ", ".join(map(str, g.dropped))
+            self.console.print(f"Dropped from scoring: item {shown}.", soft_wrap=True)
+        for n, (old, new) in g.rekeyed.items():
+            self.console.print(f"Rekeyed: item {n} {_m(old)} -> {_m(new)}.", soft_wrap=True)
+
+    def grade_row_counts(
+        self, problems: list[RowProblem], cells: list[RowProblem], absent: list[RowProblem]
+    ) -> None:
+        if cells:
+            self.console.print(
+                f"[yellow]{len(cells)} cell(s) with a double mark or no single option, "
+                "scored wrong (listed above).[/]"
+            )
+        if absent:
+            self.console.print(
+                f"[yellow]{len(absent)} all-blank row(s) excluded as absent (listed above).[/]"
+            )
+        if problems:
+            self.console.print(f"[yellow]{len(problems)} row(s) skipped (listed above).[/]")
+
+    def grade_form(self, g: GradeReport) -> None:
+        self.grade_warnings(g)
+        caution = " [yellow](small sample: caution)[/]" if g.small_sample else ""
         t = Table(
             title=f"{_m(g.title)} · Form {_m(g.form)}: {len(g.candidates)} candidates",
             title_justify="left",
@@ -695,32 +734,42 @@ class Renderer:
                 str(c.blanks),
             )
         self.console.print(t)
-        it = Table(title="Item analysis", title_justify="left")
+        it = Table(title=f"Item analysis{caution}", title_justify="left")
         # One share column per option letter any item of the form has (4 on most forms).
         letters = [L for L in OPTION_LETTERS if any(L in i.shares for i in g.items)]
-        for col in ("No.", "Item", "Key", "p", "Disc.", *letters, "Blank", "Flags"):
+        disc = "Disc.*" if g.small_sample else "Disc."
+        # Double marks and unreadable cells: a column only when the class had some.
+        other = ["Invalid"] if any(i.invalid for i in g.items) else []
+        for col in ("No.", "Item", "Key", "p", disc, *letters, "Blank", *other, "Flags"):
             it.add_column(col, justify="right" if col not in ("Item", "Flags") else "left")
         for i in g.items:
             shares = [f"{100 * i.shares[L]:.0f}" if L in i.shares else "" for L in letters]
+            d = "—" if i.discrimination is None else f"{i.discrimination:.2f}"
             it.add_row(
                 str(i.n),
                 _m(i.id),
                 _m(i.key),
                 f"{i.p:.2f}",
-                "—" if i.discrimination is None else f"{i.discrimination:.2f}",
+                f"[bold red]{d}[/]" if i.discrimination is not None and i.discrimination < 0 else d,
                 *shares,
                 f"{100 * i.shares['blank']:.0f}",
+                *[f"{100 * i.invalid:.0f}" for _ in other],
                 _text("; ".join(i.flags), "yellow", multiline=False),
             )
         self.console.print(it)
+        if g.small_sample:
+            self.console.print(
+                f"[yellow]* {len(g.candidates)} candidates, fewer than 30: discrimination "
+                "is a rough estimate.[/]"
+            )
         kr = "—" if g.kr20 is None else f"{g.kr20:.2f}"
         sem = "—" if g.sem is None else f"{g.sem:.2f} points"
         self.console.print(
-            f"Mean {g.mean:.1f} (sd {g.sd:.1f}) · KR-20 reliability {kr} · "
-            f"standard error of measurement {sem}"
+            f"Mean {g.mean:.1f} (sd {g.sd:.1f}) · KR-20 reliability {kr}{caution} · "
+            f"standard error of measurement {sem}",
+            soft_wrap=True,
         )
-        if g.problems:
-            self.console.print(f"[yellow]{len(g.problems)} row(s) skipped (listed above).[/]")
+        self.grade_row_counts(g.problems, g.cells, g.absent)
 
     def row_problems(self, source: object, problems: list[RowProblem]) -> None:
         """Skipped rows of a responses CSV, one `file:line: message` each, on stderr."""

@@ -223,44 +223,134 @@ def build(
 
 @app.command("grade")
 def grade(
-    key: Annotated[
-        Path,
-        typer.Argument(help="The form's key.json from `exam build`.", dir_okay=False, exists=True),
+    keys: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Each form's key.json from `exam build`, or the folder holding them "
+            "(form-N-key.json); several when the answer file has a form column.",
+            exists=True,
+            show_default=False,
+        ),
     ],
     responses: Annotated[
         Path,
         typer.Argument(
-            help="CSV: candidate id, then answers in order.", dir_okay=False, exists=True
+            help="Answer file: CSV (any delimiter) of a candidate id, an optional form, then "
+            "one letter per item; or a Google Forms, Moodle or Canvas export (see --from).",
+            dir_okay=False,
+            exists=True,
         ),
     ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="letters, google-forms, moodle or canvas (default: from the header where "
+            "that is unambiguous, else letters).",
+        ),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop", help="Leave item N out of scoring (repeatable; FORM:N for several forms)."
+        ),
+    ] = None,
+    rekey: Annotated[
+        list[str] | None,
+        typer.Option("--rekey", help="Score item N against letter C: N=C (repeatable; FORM:N=C)."),
+    ] = None,
+    bank: BankOpt = None,
+    domains: DomainsOpt = None,
     json: JsonOpt = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print results as CSV.")] = False,
 ) -> None:
     """Grade answer sheets: scores by domain, item difficulty and discrimination, KR-20."""
     from peerprep.cli.env import current
     from peerprep.errors import InvalidInputError
-    from peerprep.exams.grade import grade as grade_sheets
-    from peerprep.exams.grade import load_key, read_responses
+    from peerprep.exams.grade import grade_class, load_key
+    from peerprep.exams.responses import FORMATS, TEXT_FORMATS, ItemText, detect_format, read_table
+    from peerprep.exams.responses import read_responses as read_answers
 
-    form_key = load_key(key)
+    if source is not None and source not in FORMATS:
+        raise InvalidInputError(f"--from {source!r}: choose one of {', '.join(FORMATS)}")
+    form_keys = [load_key(p) for p in _key_files(keys)]
     try:
-        text = responses.read_text(encoding="utf-8-sig")
+        text = responses.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInputError(f"{responses} is not UTF-8 text; save it as CSV (UTF-8)") from None
-    candidates, problems = read_responses(text, form_key)
+    rows = read_table(text)
+    fmt = source or (detect_format(rows[0][1]) if rows else None) or "letters"
+    texts = None
+    if fmt in TEXT_FORMATS:
+        b = load_bank(bank, domains)
+        texts = {
+            q.id: ItemText(q.stem, dict(q.options))
+            for k in form_keys
+            for p in k.items
+            if p.id in b
+            for q in [b.get(p.id)]
+        }
+    read = read_answers(text, form_keys, fmt=fmt, texts=texts)
     r = current().renderer()
-    r.row_problems(responses, problems)
+    r.row_problems(responses, read.listed())
+    r.notices(read.notes)
     if (
-        not candidates
-        and problems
-        and all("answers, but the key has" in p.message for p in problems)
+        not read.candidates
+        and read.skipped
+        and all("answers, but the key has" in p.message for p in read.skipped)
     ):
+        width = ", ".join(str(len(k.items)) for k in form_keys)
         raise InvalidInputError(
-            f"no row of {responses} matches the key's {len(form_key.items)} items: is this the "
+            f"no row of {responses} matches the key's {width} items: is this the "
             "right key for these answer sheets?"
         )
-    report = grade_sheets(form_key, candidates, problems)
+    report = grade_class(
+        form_keys,
+        read,
+        drop=[_item_ref(d) for d in drop or []],
+        rekey=[_rekey_ref(x) for x in rekey or []],
+    )
     r.report("exam.grade", report, "json" if json else "csv" if csv_out else "rich")
+
+
+def _key_files(paths: list[Path]) -> list[Path]:
+    """Key files as given; a folder stands for its form-N-key.json files."""
+    from peerprep.errors import InvalidInputError
+
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("form-*-key.json"), key=lambda f: (len(f.name), f.name))
+            if not found:
+                raise InvalidInputError(f"{p} holds no form-N-key.json (from `exam build`)")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def _item_ref(text: str) -> tuple[int | None, int]:
+    """'12' -> (None, 12); '2:12' -> (2, 12): item 12 of form 2."""
+    from peerprep.errors import InvalidInputError
+
+    form, _, item = text.strip().rpartition(":")
+    try:
+        return (int(form) if form else None), int(item)
+    except ValueError:
+        raise InvalidInputError(
+            f"{text!r} is not an item number (N, or FORM:N with several forms)"
+        ) from None
+
+
+def _rekey_ref(text: str) -> tuple[int | None, int, str]:
+    """'12=C' -> (None, 12, 'C'); '2:12=c' -> (2, 12, 'c')."""
+    from peerprep.errors import InvalidInputError
+
+    ref, eq, letter = text.partition("=")
+    if not eq or not letter.strip():
+        raise InvalidInputError(f"--rekey {text!r}: write N=C, e.g. --rekey 12=C")
+    form, item = _item_ref(ref)
+    return form, item, letter.strip()
 
 
 @app.command("history")

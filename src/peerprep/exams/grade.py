@@ -14,11 +14,10 @@ Statistics (classical test theory):
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from peerprep import csvcells
@@ -30,84 +29,37 @@ from peerprep.errors import InvalidInputError
 from peerprep.exams.formkey import FormKey as FormKey
 from peerprep.exams.formkey import KeyPosition as KeyPosition
 from peerprep.exams.formkey import load_key as load_key
+from peerprep.exams.responses import Candidate as Candidate
+from peerprep.exams.responses import Responses
+from peerprep.exams.responses import RowProblem as RowProblem
+from peerprep.exams.responses import read_responses as _read
 
 P_LOW, P_HIGH, DISC_LOW = 0.2, 0.9, 0.2
+# Fewer candidates than this and KR-20 and r_pb swing by +-0.2 or more from class to class
+# (their standard errors go as 1/sqrt(n)): the figures are shown with a caution.
+SMALL_SAMPLE = 30
+# "Near chance": the class mean is within this many standard errors of what blind
+# guessing scores, or at most CHANCE_MARGIN percentage points above it.
+CHANCE_SE, CHANCE_MARGIN = 1.5, 10.0
+WRONG_KEY = "is this the right key for these sheets?"
 
 
 @dataclass(frozen=True)
-class Candidate:
-    id: str
-    line: int
-    answers: list[str]  # "" for blank
+class GradeWarning:
+    """A finding the trainer must see before the tables: `code` for tools, `items` the
+    printed item numbers it is about (empty: the whole form)."""
 
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
+    code: str
     message: str
-
-
-def _csv_rows(text: str) -> Iterator[list[str]]:
-    """csv.reader, with its errors (a field over 128 KiB, say) as one-line input errors."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        yield from reader
-    except csv.Error as exc:
-        what = "a field is over 128 KiB" if "field limit" in str(exc) else str(exc)
-        raise InvalidInputError(
-            f"answer sheets, line {reader.line_num}: {what}; "
-            "expected a CSV of a candidate id, then one letter per item"
-        ) from None
+    items: list[int] = field(default_factory=list)
 
 
 def read_responses(text: str, key: FormKey) -> tuple[list[Candidate], list[RowProblem]]:
-    """Parse CSV rows `id, answer1, ..., answerK`; a header row is optional."""
-    k = len(key.items)
-    candidates: list[Candidate] = []
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    for line_no, row in enumerate(_csv_rows(text), start=1):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if line_no == 1 and row[0].strip().lower() in ("id", "candidate", "candidate_id", "name"):
-            continue  # header
-        cid, answers = row[0].strip(), [c.strip().upper() for c in row[1:]]
-        if len(answers) != k:
-            problems.append(
-                RowProblem(
-                    line_no, f"{len(answers)} answers, but the key has {k} items; row skipped"
-                )
-            )
-            continue
-        if not cid:
-            problems.append(RowProblem(line_no, "no candidate id in the first column; row skipped"))
-            continue
-        bad = [
-            (i + 1, a)
-            for i, a in enumerate(answers)
-            if a
-            and (
-                a not in OPTION_LETTERS
-                or len(a) != 1
-                or OPTION_LETTERS.index(a) >= key.items[i].options
-            )
-        ]
-        if bad:
-            shown = ", ".join(f"item {i}: {a!r}" for i, a in bad[:5])
-            problems.append(
-                RowProblem(line_no, f"answers that are not options ({shown}); row skipped")
-            )
-            continue
-        if cid in seen:
-            problems.append(
-                RowProblem(
-                    line_no, f"candidate {cid!r} already graded from line {seen[cid]}; row skipped"
-                )
-            )
-            continue
-        seen[cid] = line_no
-        candidates.append(Candidate(cid, line_no, answers))
-    return candidates, problems
+    """A letters file against one key: the candidates, and every listed row (skipped
+    rows, cells scored wrong, all-blank rows excluded) in file order. The CLI uses
+    `responses.read_responses`, which keeps those apart."""
+    r = _read(text, [key])
+    return r.candidates, r.listed()
 
 
 @dataclass(frozen=True)
@@ -117,6 +69,7 @@ class CandidateResult:
     percent: float
     by_domain: dict[str, float]  # domain code -> percent correct
     blanks: int
+    invalid: int = 0  # double marks, stray marks, unreadable cells: scored wrong
 
 
 @dataclass(frozen=True)
@@ -130,6 +83,7 @@ class ItemStats:
     discrimination: float | None
     shares: dict[str, float]  # letter (and "blank") -> share of candidates
     flags: list[str] = field(default_factory=list)
+    invalid: float = 0.0  # share of candidates whose cell was no single option
 
 
 @dataclass(frozen=True)
@@ -142,7 +96,21 @@ class GradeReport:
     sem: float | None
     mean: float
     sd: float
-    problems: list[RowProblem]
+    problems: list[RowProblem]  # rows skipped
+    warnings: list[GradeWarning] = field(default_factory=list)
+    cells: list[RowProblem] = field(default_factory=list)  # cells scored wrong
+    absent: list[RowProblem] = field(default_factory=list)  # all-blank rows, excluded
+    dropped: list[int] = field(default_factory=list)  # item numbers left out of scoring
+    rekeyed: dict[int, tuple[str, str]] = field(default_factory=dict)  # n -> (old, new)
+    chance: float = 0.0  # percent a blind guesser expects on the scored items
+
+    @property
+    def small_sample(self) -> bool:
+        return len(self.candidates) < SMALL_SAMPLE
+
+    @property
+    def scored(self) -> int:
+        return len(self.items)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -155,14 +123,57 @@ class GradeReport:
                 "sd": self.sd,
                 "kr20": self.kr20,
                 "sem": self.sem,
+                "chance_percent": self.chance,
+                "small_sample": self.small_sample,
             },
+            "warnings": [w.__dict__ for w in self.warnings],
+            "dropped": self.dropped,
+            "rekeyed": [{"item": n, "from": a, "to": b} for n, (a, b) in self.rekeyed.items()],
             "candidates": [c.__dict__ for c in self.candidates],
             "items": [i.__dict__ for i in self.items],
             "skipped_rows": [p.__dict__ for p in self.problems],
+            "invalid_cells": [p.__dict__ for p in self.cells],
+            "excluded_blank_rows": [p.__dict__ for p in self.absent],
         }
 
     def to_csv(self) -> str:
         return write_csv(self)
+
+
+@dataclass(frozen=True)
+class ClassGrade:
+    """One report per form the answer file holds (one, for a single key)."""
+
+    reports: list[GradeReport]
+    problems: list[RowProblem]  # rows no form could take (unknown form, no id, ...)
+    cells: list[RowProblem]
+    absent: list[RowProblem]
+    notes: list[str] = field(default_factory=list)
+    format: str = "letters"
+
+    def as_dict(self) -> dict[str, object]:
+        """A single form keeps the single-report shape; several are under "forms"."""
+        if len(self.reports) == 1:
+            return {**self.reports[0].as_dict(), "format": self.format, "notes": self.notes}
+        return {
+            "format": self.format,
+            "notes": self.notes,
+            "forms": [r.as_dict() for r in self.reports],
+            "skipped_rows": [p.__dict__ for p in self.problems],
+            "invalid_cells": [p.__dict__ for p in self.cells],
+            "excluded_blank_rows": [p.__dict__ for p in self.absent],
+        }
+
+    def to_csv(self) -> str:
+        if len(self.reports) == 1:
+            return write_csv(self.reports[0])
+        out = io.StringIO()
+        w = csvcells.writer(out)
+        for r in self.reports:
+            w.writerow(["form", r.form])
+            out.write(write_csv(r))
+            w.writerow([])
+        return out.getvalue()
 
 
 def _pearson(xs: list[int], ys: list[int]) -> float | None:
@@ -176,31 +187,73 @@ def _pearson(xs: list[int], ys: list[int]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
-def grade(key: FormKey, candidates: list[Candidate], problems: list[RowProblem]) -> GradeReport:
+def _scored_positions(
+    key: FormKey, drop: Sequence[int], rekey: Mapping[int, str]
+) -> tuple[list[tuple[int, KeyPosition, str]], dict[int, tuple[str, str]]]:
+    """(index, position, key letter) of each item still scored, and what was rekeyed."""
+    k = len(key.items)
+    for n in [*drop, *rekey]:
+        if not 1 <= n <= k:
+            raise InvalidInputError(f"item {n} is not on form {key.form} (items 1 to {k})")
+    rekeyed: dict[int, tuple[str, str]] = {}
+    for n, letter in sorted(rekey.items()):
+        pos = key.items[n - 1]
+        letters = OPTION_LETTERS[: pos.options]
+        new = letter.strip().upper()
+        if len(new) != 1 or new not in letters:
+            raise InvalidInputError(
+                f"--rekey {n}={letter}: item {n} printed options {', '.join(letters)}"
+            )
+        rekeyed[n] = (pos.key, new)
+    kept = [(i, p, rekeyed.get(p.n, (p.key, p.key))[1]) for i, p in enumerate(key.items)]
+    kept = [t for t in kept if t[1].n not in set(drop)]
+    if not kept:
+        raise InvalidInputError("--drop leaves no item to score")
+    return kept, rekeyed
+
+
+def grade(
+    key: FormKey,
+    candidates: list[Candidate],
+    problems: list[RowProblem],
+    *,
+    drop: Sequence[int] = (),
+    rekey: Mapping[int, str] | None = None,
+    cells: list[RowProblem] | None = None,
+    absent: list[RowProblem] | None = None,
+) -> GradeReport:
+    """Score the candidates against the key (less the dropped items, with the rekeyed
+    letters), with item analysis and the warnings a trainer must not miss."""
     if not candidates:
         detail = f" ({len(problems)} rows skipped: see above)" if problems else ""
         raise InvalidInputError(f"no gradable answer rows{detail}")
-    k = len(key.items)
-    keys = [it.key for it in key.items]
-    scores = [[int(a == keys[i]) for i, a in enumerate(c.answers)] for c in candidates]
+    kept, rekeyed = _scored_positions(key, drop, rekey or {})
+    k = len(kept)
+    scores = [[int(c.answers[i] == letter) for i, _, letter in kept] for c in candidates]
     totals = [sum(row) for row in scores]
     n = len(candidates)
-    domains = sorted({it.domain for it in key.items}, key=lambda d: (len(d), d))
+    domains = sorted({p.domain for _, p, _ in kept}, key=lambda d: (len(d), d))
     results = []
     for c, row in zip(candidates, scores, strict=True):
         by_domain = {}
         for d in domains:
-            idx = [i for i, it in enumerate(key.items) if it.domain == d]
-            by_domain[d] = 100.0 * sum(row[i] for i in idx) / len(idx)
+            idx = [j for j, (_, p, _) in enumerate(kept) if p.domain == d]
+            by_domain[d] = 100.0 * sum(row[j] for j in idx) / len(idx)
+        answers = [c.answers[i] for i, _, _ in kept]
         results.append(
             CandidateResult(
-                c.id, sum(row), 100.0 * sum(row) / k, by_domain, sum(1 for a in c.answers if not a)
+                c.id,
+                sum(row),
+                100.0 * sum(row) / k,
+                by_domain,
+                sum(1 for a in answers if not a),
+                sum(1 for (_, p, _), a in zip(kept, answers, strict=True) if _invalid(a, p)),
             )
         )
     items = []
     pq_sum = 0.0
-    for i, it in enumerate(key.items):
-        col = [row[i] for row in scores]
+    for j, (i, it, letter) in enumerate(kept):
+        col = [row[j] for row in scores]
         p = sum(col) / n
         pq_sum += p * (1 - p)
         rest = [t - x for t, x in zip(totals, col, strict=True)]
@@ -208,23 +261,146 @@ def grade(key: FormKey, candidates: list[Candidate], problems: list[RowProblem])
         letters = OPTION_LETTERS[: it.options]
         shares = {L: sum(1 for c in candidates if c.answers[i] == L) / n for L in letters}
         shares["blank"] = sum(1 for c in candidates if not c.answers[i]) / n
+        invalid = sum(1 for c in candidates if _invalid(c.answers[i], it)) / n
         flags = []
+        if it.n in rekeyed:
+            flags.append(f"rekeyed {rekeyed[it.n][0]} -> {letter}")
         if p < P_LOW:
             flags.append(f"hard (p {p:.2f} < {P_LOW})")
         if p > P_HIGH:
             flags.append(f"easy (p {p:.2f} > {P_HIGH})")
-        if disc is not None and disc < DISC_LOW:
+        if disc is not None and disc < 0:
+            flags.append(f"negative discrimination ({disc:.2f}): check the key of item {it.n}")
+        elif disc is not None and disc < DISC_LOW:
             flags.append(f"low discrimination ({disc:.2f} < {DISC_LOW})")
-        lure = [L for L in letters if it.key != L and shares[L] > shares[it.key]]
+        lure = [L for L in letters if letter != L and shares[L] > shares[letter]]
         if lure:
             flags.append(f"distractor {', '.join(lure)} chosen more than the key")
-        items.append(ItemStats(it.n, it.id, it.task, it.domain, it.key, p, disc, shares, flags))
+        items.append(
+            ItemStats(it.n, it.id, it.task, it.domain, letter, p, disc, shares, flags, invalid)
+        )
     mean = sum(totals) / n
     var = sum((t - mean) ** 2 for t in totals) / n
     kr20 = (k / (k - 1)) * (1 - pq_sum / var) if k > 1 and var > 0 else None
     sem = math.sqrt(var) * math.sqrt(1 - kr20) if kr20 is not None and kr20 <= 1 else None
-    return GradeReport(
-        key.title, str(key.form), results, items, kr20, sem, mean, math.sqrt(var), problems
+    chance = 100.0 * sum(1 / p.options for _, p, _ in kept) / k
+    report = GradeReport(
+        key.title,
+        str(key.form),
+        results,
+        items,
+        kr20,
+        sem,
+        mean,
+        math.sqrt(var),
+        problems,
+        [],
+        list(cells or []),
+        list(absent or []),
+        sorted(set(drop)),
+        rekeyed,
+        chance,
+    )
+    report.warnings.extend(warnings(report))
+    return report
+
+
+def _invalid(answer: str, pos: KeyPosition) -> bool:
+    return bool(answer) and not (len(answer) == 1 and answer in OPTION_LETTERS[: pos.options])
+
+
+def warnings(r: GradeReport) -> list[GradeWarning]:
+    """The rules that make a report loud: a key that does not fit the sheets, an item whose
+    key is likely wrong, and figures from too few candidates to lean on."""
+    out: list[GradeWarning] = []
+    n, k = len(r.candidates), r.scored
+    mean_pct = 100.0 * r.mean / k
+    se_pct = 100.0 * (r.sd / math.sqrt(n)) / k if n > 1 else 0.0
+    if mean_pct <= r.chance + max(CHANCE_MARGIN, CHANCE_SE * se_pct):
+        out.append(
+            GradeWarning(
+                "near-chance",
+                f"the class mean, {r.mean:.1f}/{k} ({mean_pct:.0f} %), is near what blind "
+                f"guessing scores ({r.chance:.0f} %): {WRONG_KEY}",
+            )
+        )
+    if r.kr20 is not None and r.kr20 < 0:
+        out.append(
+            GradeWarning(
+                "negative-kr20",
+                f"KR-20 is negative ({r.kr20:.2f}): the items do not rank candidates alike; "
+                f"{WRONG_KEY}",
+            )
+        )
+    for it in r.items:
+        if it.discrimination is not None and it.discrimination < 0:
+            out.append(
+                GradeWarning(
+                    "negative-discrimination",
+                    f"item {it.n} ({it.id}): discrimination {it.discrimination:.2f} is "
+                    f"negative, stronger candidates miss it more: check the key of item {it.n}",
+                    [it.n],
+                )
+            )
+    if n < SMALL_SAMPLE:
+        out.append(
+            GradeWarning(
+                "small-sample",
+                f"only {n} candidate{'s' if n != 1 else ''}: KR-20 and discrimination from "
+                f"fewer than {SMALL_SAMPLE} are rough estimates; read them with caution",
+            )
+        )
+    return out
+
+
+def grade_class(
+    keys: Sequence[FormKey],
+    responses: Responses,
+    *,
+    drop: Sequence[tuple[int | None, int]] = (),
+    rekey: Sequence[tuple[int | None, int, str]] = (),
+) -> ClassGrade:
+    """Grade each form's candidates against its key. `drop`/`rekey` name items as
+    (form or None, item number); None means the only form, and is refused with several."""
+    forms = sorted(keys, key=lambda k: k.form)
+    several = len({c.form for c in responses.candidates}) > 1 or len(forms) > 1
+    if several:
+        unnamed = [n for f, n in drop if f is None] + [n for f, n, _ in rekey if f is None]
+        if unnamed:
+            raise InvalidInputError(
+                f"several forms: name item {unnamed[0]} as FORM:ITEM, e.g. "
+                f"--drop {forms[0].form}:{unnamed[0]}"
+            )
+    known = {k.form for k in forms}
+    for f, n in [*drop, *((f, n) for f, n, _ in rekey)]:
+        if f is not None and f not in known:
+            raise InvalidInputError(f"--drop/--rekey {f}:{n}: no key for form {f} was given")
+    reports = []
+    for key in forms:
+        mine = [c for c in responses.candidates if c.form == key.form]
+        if not mine and several:
+            continue
+        reports.append(
+            grade(
+                key,
+                mine,
+                [] if several else responses.skipped,
+                drop=[n for f, n in drop if f in (None, key.form)],
+                rekey={n: c for f, n, c in rekey if f in (None, key.form)},
+                cells=[] if several else responses.cells,
+                absent=[] if several else responses.absent,
+            )
+        )
+    if not reports:
+        detail = f" ({len(responses.skipped)} rows skipped: see above)" if responses.skipped else ""
+        raise InvalidInputError(f"no gradable answer rows{detail}")
+    return ClassGrade(
+        reports,
+        responses.skipped,
+        responses.cells,
+        responses.absent,
+        list(responses.notes),
+        responses.format,
     )
 
 
