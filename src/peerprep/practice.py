@@ -299,6 +299,15 @@ class PracticeService:
         """Continue an interrupted session with what the bank still has, in order."""
         notice = ResumeNotice()
         session = u.start.session
+        # Claimed before anything is decided, then read again: what the caller read may
+        # be stale (another process may have answered some of it since), and an item
+        # asked again would be answered twice.
+        claim = self.claim(session, u.start.mode)
+        try:
+            u = self._still_unfinished_drill(session)
+        except BaseException:
+            claim.release()
+            raise
         presented = []
         for item_id, stored in u.remaining:
             if item_id not in self.bank:
@@ -314,8 +323,14 @@ class PracticeService:
         notice.left_out = len(u.answered) - len(earlier)
         quiz = QuizSession(self.bank, presented, clock=self.monotonic, earlier=earlier)
         drill = Drill(self, quiz, mode=u.start.mode, session=session, started=True)  # type: ignore[arg-type]
-        drill.claim = self.claim(session, u.start.mode)
+        drill.claim = claim
         return drill, notice
+
+    def _still_unfinished_drill(self, session: str) -> Unfinished:
+        for u in self.store.load().unfinished():
+            if u.start.session == session:
+                return u
+        raise InvalidInputError("that session was finished in another peerprep process meanwhile")
 
     # ------------------------------------------------------------ exams
     def new_exam(self, presented: list[Presented], *, limit_seconds: float) -> ExamRun:
@@ -360,6 +375,10 @@ class PracticeService:
 
         claim = self.claim(start.session, "exam")
         try:
+            # What the caller read may be stale: another process may have driven this
+            # exam (or submitted it) between that read and this claim. Only now, with
+            # the claim held, is the disk the truth.
+            start, snapshot = self._still_unfinished_exam(start.session)
             limit = exam_limit(start, snapshot)
             notice = ResumeNotice()
             presented: list[Presented] = []
@@ -391,6 +410,11 @@ class PracticeService:
                 position[int(i)] for i in (snapshot or {}).get("flagged", []) if int(i) in position
             }
             elapsed = float((snapshot or {}).get("elapsed", 0.0))
+            was_on = int((snapshot or {}).get("current", 0))
+            # The question the candidate was on; if it left the bank, the one after it.
+            current = next(
+                (position[k] for k in sorted(position) if k >= was_on), len(presented) - 1
+            )
             session = start.session
             if not presented:
                 self.save(SessionEnd(session=session, at=self.clock()))
@@ -423,13 +447,24 @@ class PracticeService:
                         limit=limit,
                         answers={i: presented[i].original_key(a) for i, a in answers.items()},  # type: ignore[misc]
                         flagged=sorted(flagged),
+                        current=max(current, 0),
                     ),
                 )
         except BaseException:
             claim.release()
             raise
-        run = self._exam_run(session, presented, limit, elapsed, answers, flagged, claim)
+        run = self._exam_run(
+            session, presented, limit, elapsed, answers, flagged, claim, max(current, 0)
+        )
         return run, notice
+
+    def _still_unfinished_exam(self, session: str) -> tuple[Start, dict[str, Any] | None]:
+        for start, snapshot in self.store.load().unfinished_exams():
+            if start.session == session:
+                return start, snapshot
+        raise InvalidInputError(
+            "that exam was submitted or closed in another peerprep process meanwhile"
+        )
 
     def _exam_run(
         self,
@@ -440,6 +475,7 @@ class PracticeService:
         answers: dict[int, str],
         flagged: set[int],
         claim: SessionClaim,
+        current: int = 0,
     ) -> ExamRun:
         from peerprep.exams.session import ExamSession
 
@@ -452,6 +488,7 @@ class PracticeService:
             elapsed=elapsed,
             answers=answers,
             flagged=flagged,
+            current=current,
             on_change=run.snapshot,
         )
         return run
@@ -588,6 +625,7 @@ class ExamRun:
                 limit=s.limit,
                 answers=s.original_answers(),  # type: ignore[arg-type]
                 flagged=s.flagged_list(),
+                current=s.current,
             )
         )
 
