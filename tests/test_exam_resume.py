@@ -569,3 +569,44 @@ def test_large_print_forms_have_bigger_type(bank_dir: Path, tmp_path: Path) -> N
         sizes[name] = max(set(found), key=found.count)  # the body text's size
     assert sizes["large"] >= 1.3 * sizes["normal"], sizes
     assert pages["large"][0] > pages["normal"][0] and pages["large"][1] > pages["normal"][1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock: POSIX only")
+def test_a_lock_won_on_a_just_removed_claim_file_is_not_a_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terminal B opens the claim's name just before A lets go (A removes the file);
+    B's lock then lands on a file nobody else will open. B must retry on the file under
+    the name, or a third terminal C could claim the same session beside it."""
+    import fcntl
+    import os
+
+    from peerprep.practice import SessionBusyError, SessionClaim
+
+    progress = tmp_path / "p.json"
+    a = SessionClaim(progress, "s1")
+    a.acquire("quiz")
+    stale = os.open(a.lock_path, os.O_RDWR)  # B opened the name while A held it
+    a.release()
+    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ...and wins the lock on the orphan
+    assert not a.holds_the_named_file(stale)
+
+    real_open = os.open
+    opens: list[int] = []
+
+    def racing_open(path: Any, flags: int, mode: int = 0o777) -> int:
+        opens.append(1)
+        if len(opens) == 1:
+            return os.dup(stale)  # B's first try is the stale file
+        return real_open(path, flags, mode)
+
+    b = SessionClaim(progress, "s1")
+    monkeypatch.setattr(os, "open", racing_open)
+    b.acquire("quiz")  # the orphan's lock is already B's (same file description): it retries
+    monkeypatch.setattr(os, "open", real_open)
+    assert len(opens) == 2
+    with pytest.raises(SessionBusyError):
+        SessionClaim(progress, "s1").acquire("quiz")  # C is refused
+    b.release()
+    os.close(stale)
+    assert not list(tmp_path.glob("*.session-*"))

@@ -139,34 +139,84 @@ class SessionClaim:
 
     An OS file lock (released by the kernel if the process dies, so a crash leaves no
     stale claim) on `<progress file>.session-<id>.lock`, with the holder's pid beside it
-    for the message.
+    for the message. The lock file is removed on release, so no claim files pile up.
     """
 
     def __init__(self, progress: Path, session: str) -> None:
         self.lock_path = progress.with_name(f"{progress.name}.session-{session}.lock")
         self.pid_path = self.lock_path.with_suffix(".pid")
         self._lock: FileLock | None = None
+        self._fd: int | None = None
 
     def acquire(self, what: str) -> None:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            self._acquire_flock(what)
+        else:
+            self._acquire_filelock(what)
+        self.pid_path.write_text(str(os.getpid()))
+
+    def _acquire_flock(self, what: str) -> None:
+        import errno
+        import fcntl
+
+        for _ in range(8):
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES):
+                    raise self._busy(what) from None
+                raise
+            if self.holds_the_named_file(fd):
+                self._fd = fd
+                return
+            os.close(fd)
+        raise self._busy(what)
+
+    def holds_the_named_file(self, fd: int) -> bool:
+        """Is the file locked through `fd` the one the lock's name points at now?
+
+        The holder removes the file as it lets go. A process that opened the name just
+        before that wins a lock on a file nobody else will ever open, while a third
+        creates a new one and locks it too: two claims at once. So a lock counts only
+        on the file that is still there under the name.
+        """
+        try:
+            named = os.stat(self.lock_path)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+    def _acquire_filelock(self, what: str) -> None:
         from filelock import FileLock, Timeout
 
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.lock_path), timeout=0)
         try:
             lock.acquire()
         except Timeout:
-            try:
-                pid = self.pid_path.read_text().strip()
-            except OSError:
-                pid = "?"
-            raise SessionBusyError(
-                f"that {what} is already open in another peerprep process (pid {pid}); "
-                "finish or close it there first"
-            ) from None
+            raise self._busy(what) from None
         self._lock = lock
-        self.pid_path.write_text(str(os.getpid()))
+
+    def _busy(self, what: str) -> SessionBusyError:
+        try:
+            pid = self.pid_path.read_text().strip()
+        except OSError:
+            pid = "?"
+        return SessionBusyError(
+            f"that {what} is already open in another peerprep process (pid {pid}); "
+            "finish or close it there first"
+        )
 
     def release(self) -> None:
+        if self._fd is not None:
+            # Removed while still locked, then unlocked: see holds_the_named_file.
+            self.pid_path.unlink(missing_ok=True)
+            self.lock_path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
         if self._lock is None:
             return
         self.pid_path.unlink(missing_ok=True)
