@@ -457,7 +457,7 @@ def test_quiz_under_a_real_terminal_stays_inert(hostile_bank: Path, tmp_path: Pa
     )
     os.close(child)
     out = b""
-    sent = False
+    sent = paused = False
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([main], [], [], 0.5)
@@ -472,6 +472,9 @@ def test_quiz_under_a_real_terminal_stays_inert(hostile_bank: Path, tmp_path: Pa
         if not sent and b"Your answer" in out:
             os.write(main, b"a\r")
             sent = True
+        if sent and not paused and b"Enter: your score" in out:
+            os.write(main, b"\r")  # the feedback waits for Enter at a terminal
+            paused = True
         if proc.poll() is not None and not ready:
             break
     os.close(main)

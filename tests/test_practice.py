@@ -471,7 +471,7 @@ def test_old_exam_with_its_limit_in_the_label_resumes_with_that_limit(
     )
     fake = _exam(bank_dir, progress, ["q"], resume=True)
     assert fake.code == 130  # type: ignore[attr-defined]
-    assert re.search(r"\[4:5\d left\]", fake.text)  # 300 s, not the 2-hour default
+    assert re.search(r"4 minutes 5\d seconds left", fake.text)  # 300 s, not the 2-hour default
     snap = [e for e in _events(progress) if e["type"] == "exam_state"][-1]
     assert snap["limit"] == 300.0 and snap["session"] == "oldexam00001"
 

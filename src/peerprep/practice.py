@@ -139,34 +139,84 @@ class SessionClaim:
 
     An OS file lock (released by the kernel if the process dies, so a crash leaves no
     stale claim) on `<progress file>.session-<id>.lock`, with the holder's pid beside it
-    for the message.
+    for the message. The lock file is removed on release, so no claim files pile up.
     """
 
     def __init__(self, progress: Path, session: str) -> None:
         self.lock_path = progress.with_name(f"{progress.name}.session-{session}.lock")
         self.pid_path = self.lock_path.with_suffix(".pid")
         self._lock: FileLock | None = None
+        self._fd: int | None = None
 
     def acquire(self, what: str) -> None:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            self._acquire_flock(what)
+        else:
+            self._acquire_filelock(what)
+        self.pid_path.write_text(str(os.getpid()))
+
+    def _acquire_flock(self, what: str) -> None:
+        import errno
+        import fcntl
+
+        for _ in range(8):
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES):
+                    raise self._busy(what) from None
+                raise
+            if self.holds_the_named_file(fd):
+                self._fd = fd
+                return
+            os.close(fd)
+        raise self._busy(what)
+
+    def holds_the_named_file(self, fd: int) -> bool:
+        """Is the file locked through `fd` the one the lock's name points at now?
+
+        The holder removes the file as it lets go. A process that opened the name just
+        before that wins a lock on a file nobody else will ever open, while a third
+        creates a new one and locks it too: two claims at once. So a lock counts only
+        on the file that is still there under the name.
+        """
+        try:
+            named = os.stat(self.lock_path)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+    def _acquire_filelock(self, what: str) -> None:
         from filelock import FileLock, Timeout
 
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.lock_path), timeout=0)
         try:
             lock.acquire()
         except Timeout:
-            try:
-                pid = self.pid_path.read_text().strip()
-            except OSError:
-                pid = "?"
-            raise SessionBusyError(
-                f"that {what} is already open in another peerprep process (pid {pid}); "
-                "finish or close it there first"
-            ) from None
+            raise self._busy(what) from None
         self._lock = lock
-        self.pid_path.write_text(str(os.getpid()))
+
+    def _busy(self, what: str) -> SessionBusyError:
+        try:
+            pid = self.pid_path.read_text().strip()
+        except OSError:
+            pid = "?"
+        return SessionBusyError(
+            f"that {what} is already open in another peerprep process (pid {pid}); "
+            "finish or close it there first"
+        )
 
     def release(self) -> None:
+        if self._fd is not None:
+            # Removed while still locked, then unlocked: see holds_the_named_file.
+            self.pid_path.unlink(missing_ok=True)
+            self.lock_path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
         if self._lock is None:
             return
         self.pid_path.unlink(missing_ok=True)
@@ -299,6 +349,15 @@ class PracticeService:
         """Continue an interrupted session with what the bank still has, in order."""
         notice = ResumeNotice()
         session = u.start.session
+        # Claimed before anything is decided, then read again: what the caller read may
+        # be stale (another process may have answered some of it since), and an item
+        # asked again would be answered twice.
+        claim = self.claim(session, u.start.mode)
+        try:
+            u = self._still_unfinished_drill(session)
+        except BaseException:
+            claim.release()
+            raise
         presented = []
         for item_id, stored in u.remaining:
             if item_id not in self.bank:
@@ -314,8 +373,14 @@ class PracticeService:
         notice.left_out = len(u.answered) - len(earlier)
         quiz = QuizSession(self.bank, presented, clock=self.monotonic, earlier=earlier)
         drill = Drill(self, quiz, mode=u.start.mode, session=session, started=True)  # type: ignore[arg-type]
-        drill.claim = self.claim(session, u.start.mode)
+        drill.claim = claim
         return drill, notice
+
+    def _still_unfinished_drill(self, session: str) -> Unfinished:
+        for u in self.store.load().unfinished():
+            if u.start.session == session:
+                return u
+        raise InvalidInputError("that session was finished in another peerprep process meanwhile")
 
     # ------------------------------------------------------------ exams
     def new_exam(self, presented: list[Presented], *, limit_seconds: float) -> ExamRun:
@@ -360,6 +425,10 @@ class PracticeService:
 
         claim = self.claim(start.session, "exam")
         try:
+            # What the caller read may be stale: another process may have driven this
+            # exam (or submitted it) between that read and this claim. Only now, with
+            # the claim held, is the disk the truth.
+            start, snapshot = self._still_unfinished_exam(start.session)
             limit = exam_limit(start, snapshot)
             notice = ResumeNotice()
             presented: list[Presented] = []
@@ -391,6 +460,11 @@ class PracticeService:
                 position[int(i)] for i in (snapshot or {}).get("flagged", []) if int(i) in position
             }
             elapsed = float((snapshot or {}).get("elapsed", 0.0))
+            was_on = int((snapshot or {}).get("current", 0))
+            # The question the candidate was on; if it left the bank, the one after it.
+            current = next(
+                (position[k] for k in sorted(position) if k >= was_on), len(presented) - 1
+            )
             session = start.session
             if not presented:
                 self.save(SessionEnd(session=session, at=self.clock()))
@@ -423,13 +497,24 @@ class PracticeService:
                         limit=limit,
                         answers={i: presented[i].original_key(a) for i, a in answers.items()},  # type: ignore[misc]
                         flagged=sorted(flagged),
+                        current=max(current, 0),
                     ),
                 )
         except BaseException:
             claim.release()
             raise
-        run = self._exam_run(session, presented, limit, elapsed, answers, flagged, claim)
+        run = self._exam_run(
+            session, presented, limit, elapsed, answers, flagged, claim, max(current, 0)
+        )
         return run, notice
+
+    def _still_unfinished_exam(self, session: str) -> tuple[Start, dict[str, Any] | None]:
+        for start, snapshot in self.store.load().unfinished_exams():
+            if start.session == session:
+                return start, snapshot
+        raise InvalidInputError(
+            "that exam was submitted or closed in another peerprep process meanwhile"
+        )
 
     def _exam_run(
         self,
@@ -440,6 +525,7 @@ class PracticeService:
         answers: dict[int, str],
         flagged: set[int],
         claim: SessionClaim,
+        current: int = 0,
     ) -> ExamRun:
         from peerprep.exams.session import ExamSession
 
@@ -452,6 +538,7 @@ class PracticeService:
             elapsed=elapsed,
             answers=answers,
             flagged=flagged,
+            current=current,
             on_change=run.snapshot,
         )
         return run
@@ -588,6 +675,7 @@ class ExamRun:
                 limit=s.limit,
                 answers=s.original_answers(),  # type: ignore[arg-type]
                 flagged=s.flagged_list(),
+                current=s.current,
             )
         )
 

@@ -384,17 +384,15 @@ class Renderer:
         self.console.print(f"[dim]{_m(rep.path)}[/]")
         if not rep.answers:
             self.console.print("No answers recorded yet. Start with `peerprep quiz`.")
+            if hint := self._resume_hint(rep):
+                self.console.print(f"Unfinished:{hint}")
             return
         pct = 100 * rep.correct / rep.answers
         self.console.print(
             f"[bold]{rep.answers}[/] answers, {pct:.0f} % correct; "
             f"{rep.items_seen} of {rep.bank_items} items seen; "
             f"{len(rep.sessions)} session{'' if len(rep.sessions) == 1 else 's'}"
-            + (
-                f" ({rep.unfinished} unfinished: `peerprep quiz --resume`)"
-                if rep.unfinished
-                else ""
-            )
+            + self._resume_hint(rep)
         )
         self.console.print(self._mastery_table("By domain", rep.mastery.domains, kind="Domain"))
         tried = [m for m in rep.mastery.tasks if m.answers]
@@ -422,6 +420,21 @@ class Renderer:
         self.console.print(
             "[dim]Estimated skill is a study measure, not a prediction of IC&RC's scaled score.[/]"
         )
+
+    @staticmethod
+    def _resume_hint(rep: ProgressReport) -> str:
+        """' (1 unfinished quiz: `peerprep quiz --resume`; ...)', each with the command
+        that continues it; study and review sessions are drawn afresh, so not named."""
+        quizzes = sum(
+            s.mode == "quiz" and not s.finished and s.answered < s.asked for s in rep.sessions
+        )
+        exams = sum(s.mode == "exam" and not s.finished for s in rep.sessions)
+        parts = [
+            f"{n} unfinished {what if n == 1 else many}: `peerprep {what} --resume`"
+            for n, what, many in ((quizzes, "quiz", "quizzes"), (exams, "exam", "exams"))
+            if n
+        ]
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def history_chart(self, sessions: list[SessionSummary], last: int = 15) -> None:
         shown = [s for s in sessions if s.answered][-last:]
@@ -786,6 +799,25 @@ class Renderer:
         self.console.print(_m(item.stem.strip(), multiline=True) + "\n")
         self.console.print(option_rows(item, p, s.answers.get(i)))
 
+    def exam_question_words(self, s: ExamSession) -> None:
+        """The plain exam's question, every state in words (for a screen reader): no
+        rule line, no reverse video, no symbol that is the only sign of something."""
+        p, item = s.item()
+        i = s.current
+        status = [f"Question {i + 1} of {len(s.items)}.", f"{len(s.answers)} answered."]
+        if i in s.flagged:
+            status.append("Flagged for review.")
+        self.console.print()
+        self.console.print(f"[bold]{' '.join(status)}[/]")
+        self.console.print(_m(item.stem.strip(), multiline=True) + "\n")
+        rows = [
+            (Text(OPTION_LETTERS[n], style="bold"), _text(item.options[key]))
+            for n, key in enumerate(p.order)
+        ]
+        self.console.print(lettered(rows))
+        chosen = s.answers.get(i)
+        self.console.print(f"Your answer: {chosen}." if chosen else "Not answered.")
+
     def exam_review(self, s: ExamSession) -> None:
         un = [str(i + 1) for i in s.unanswered()]
         fl = [str(i + 1) for i in s.flagged_list()]
@@ -793,23 +825,35 @@ class Renderer:
         self.console.print(f"Unanswered: {', '.join(un) if un else 'none'}", soft_wrap=True)
         self.console.print(f"Flagged: {', '.join(fl) if fl else 'none'}", soft_wrap=True)
 
-    def exam_result(self, s: ExamSession) -> None:
+    def exam_result(self, s: ExamSession, *, plain: bool = False) -> None:
+        """The score by domain and the missed items; `plain` (the screen-reader mode)
+        says each domain in a sentence instead of a bordered table with bars."""
         res = s.result
         assert res is not None
         r = res.report
         if res.timed_out:
             self.console.print("[yellow]Submitted when time ran out.[/]")
-        self.domain_scores(
+        title = (
             f"Exam result: {r.correct} of {len(s.items)} correct "
-            f"({100 * r.correct / len(s.items):.0f} %); {res.answered} answered",
-            r.by_domain,
+            f"({100 * r.correct / len(s.items):.0f} %); {res.answered} answered"
         )
+        if plain:
+            self.console.print(f"[bold]{title}.[/]")
+            for d in r.by_domain:
+                self.console.print(
+                    f"Domain {_m(d.code)}, {_m(d.name)}: {d.correct} of {d.answered} correct"
+                    + (f", {_pct(d.percent)}." if d.answered else ".")
+                )
+        else:
+            self.domain_scores(title, r.by_domain)
         self.console.print(
             "[dim]Like IC&RC's score letter, this shows percent correct by domain. IC&RC's own "
             "result is a scaled score (200–800, 500 passes) whose raw cut is not published, "
             "so this is a study measure, not a pass prediction.[/]"
         )
-        if res.missed:
+        if res.missed and plain:
+            self.console.print("\n[bold]Items to review:[/]")
+        elif res.missed:
             self.console.rule("[bold]Items to review[/]")
         for number, q, chosen in res.missed:
             p = s.items[number - 1]

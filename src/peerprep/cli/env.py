@@ -40,6 +40,9 @@ class Environment:
     input: Callable[[str], str]  # shows a prompt, returns a line; EOFError at end of input
     clock: Callable[[], dt.datetime]  # wall time, timezone-aware UTC: what is saved
     monotonic: Callable[[], float]  # for durations: answer times, the exam countdown
+    # A prompt that gives up after a timeout (None then), so the plain exam can submit
+    # at zero while the candidate sits at it. Only a POSIX terminal provides one.
+    timed_input: Callable[[str, float], str | None] | None = None
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -59,6 +62,7 @@ class Environment:
             input=lambda prompt: out.input(prompt),
             clock=_utcnow,
             monotonic=time.monotonic,
+            timed_input=_timed_input(out) if sys.stdin.isatty() and os.name == "posix" else None,
         )
 
     def renderer(self) -> Renderer:
@@ -90,6 +94,30 @@ class Environment:
                 return True
             if raw in ("n", "no"):
                 return False
+
+
+def _timed_input(console: Console) -> Callable[[str, float], str | None]:
+    """Show a prompt and wait for a line at most `timeout` seconds (None: no line).
+
+    Only for a terminal in line mode: the kernel hands over one whole line per read, so
+    no typed-ahead line sits in a buffer `select` cannot see, and a half-typed line left
+    at the timeout stays unread (it is never taken as an answer).
+    """
+    import select
+    import sys
+
+    def read(prompt: str, timeout: float) -> str | None:
+        console.print(prompt, end="")
+        console.file.flush()
+        ready, _, _ = select.select([sys.stdin], [], [], max(0.0, timeout))
+        if not ready:
+            return None
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\r\n")
+
+    return read
 
 
 _CURRENT: ContextVar[Environment | None] = ContextVar("peerprep_env", default=None)

@@ -21,7 +21,27 @@ from peerprep.cli.options import (
 from peerprep.constants import SHARED_FILE_MODE
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from peerprep.cli.env import Environment
+    from peerprep.progress.history import Start
+
+def _multiplier(value: float) -> float:
+    # Checked here rather than with min/max, whose "[1.0<=x<=3.0]" clutters the help.
+    if not 1.0 <= value <= 3.0:  # also refuses nan
+        raise typer.BadParameter(f"{value:g} is not from 1 to 3 (e.g. 1.5 or 2)")
+    return value
+
+
+TimeMultiplierOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-multiplier",
+        callback=_multiplier,
+        metavar="X",
+        help="Extended time for an accommodation: 1.5 (time and a half), 2 (double); 1-3.",
+    ),
+]
 
 app = typer.Typer(
     help="Mock exams: a timed simulation, printable forms with keys, and class grading.",
@@ -53,6 +73,7 @@ def exam(
             "--seed", metavar="N", rich_help_panel=FILES, help="Seed for a repeatable form."
         ),
     ] = None,
+    time_multiplier: TimeMultiplierOpt = 1.0,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
     profile: ProfileOpt = "default",
@@ -65,7 +86,18 @@ def exam(
 
     code = start_exam(
         current(),
-        ExamRequest(items, minutes, plain, resume, seed, bank, domains, profile, progress),
+        ExamRequest(
+            items,
+            minutes,
+            plain,
+            resume,
+            seed,
+            bank,
+            domains,
+            profile,
+            progress,
+            time_multiplier=time_multiplier,
+        ),
     )
     if code:
         raise typer.Exit(code)
@@ -84,6 +116,22 @@ class ExamRequest:
     domains: Path | None = None
     profile: str = "default"
     progress: Path | None = None
+    time_multiplier: float = 1.0  # extended time (an accommodation): 1.5, 2, ...
+
+
+def _pending_summary(start: Start, snapshot: dict[str, Any] | None) -> str:
+    """'from 2026-03-01 14:05 (12 of 75 answered, 83:20 left)': what an offer names."""
+    from peerprep.practice import exam_limit
+
+    snap = snapshot or {}
+    answered = len(snap.get("answers", {}))
+    left = max(0.0, exam_limit(start, snapshot) - float(snap.get("elapsed", 0.0)))
+    m, sec = divmod(int(left), 60)
+    local = start.when.astimezone()  # the candidate's own clock, not UTC
+    return (
+        f"from {local:%Y-%m-%d %H:%M} ({answered} of {len(start.items)} answered, "
+        f"{m}:{sec:02d} left)"
+    )
 
 
 def start_exam(env: Environment, q: ExamRequest) -> int:
@@ -94,13 +142,32 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
     from peerprep.engine.draw import draw, present
     from peerprep.errors import ExitCode, InvalidInputError
     from peerprep.exams.forms import minutes_for
+    from peerprep.exams.timing import extended, say_limit, say_time
     from peerprep.render import literal
 
-    o = open_practice(env, q.bank, q.domains, q.progress, q.profile, read_history=q.resume)
+    if q.resume and q.time_multiplier != 1:
+        raise InvalidInputError(
+            "--time-multiplier sets the time of a new exam; a resumed exam keeps its own "
+            "time left (drop --resume to start a new one with extended time)"
+        )
+    o = open_practice(env, q.bank, q.domains, q.progress, q.profile)
     svc, r, b = o.service, o.r, o.bank
-    if q.resume:
-        assert o.history is not None
-        pending = svc.unfinished_exams(o.history)
+    assert o.history is not None
+    pending = svc.unfinished_exams(o.history)
+    resume = q.resume
+    if not resume and pending:
+        # Like `quiz`: at a terminal, offer the unfinished exam; in a script, say it exists.
+        summary = _pending_summary(*pending[0])
+        if env.stdin_isatty:
+            resume = env.confirm(f"You have an unfinished exam {summary}. Resume it?", default=True)
+        else:
+            r.note(
+                f"[yellow]You have an unfinished exam {literal(summary)}; starting a new one. "
+                "Continue that one with `peerprep exam --resume`.[/]"
+            )
+        if resume and q.time_multiplier != 1:
+            r.note("[yellow]The resumed exam keeps its own time; --time-multiplier is not used.[/]")
+    if resume:
         if not pending:
             raise InvalidInputError("there is no interrupted exam to resume")
         run, notice = svc.resume_exam(*pending[0])
@@ -108,6 +175,12 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
             r.note(f"[yellow]{literal(message)}[/]")
         if run.exam.expired:
             r.note("[yellow]The time for that exam had already run out; submitting it now.[/]")
+        else:
+            e = run.exam
+            r.note(
+                f"Resuming at question {e.current + 1} of {len(e.items)}: {len(e.answers)} "
+                f"answered, {say_time(e.remaining)} left."
+            )
     else:
         n = q.items or b.blueprint.exam.items
         rng = random.Random(q.seed)
@@ -117,7 +190,9 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
             r.note(f"[yellow]{literal(note[0].upper() + note[1:])}[/]")
         # A shorter exam gets the same pace, not the full exam's time.
         minutes = q.minutes or minutes_for(b, len(presented))
-        run = svc.new_exam(presented, limit_seconds=60.0 * minutes)
+        limit = 60.0 * minutes * q.time_multiplier
+        r.note(f"{len(presented)} questions, time {say_limit(limit)}{extended(q.time_multiplier)}.")
+        run = svc.new_exam(presented, limit_seconds=limit)
     use_tui = not q.plain and env.stdin_isatty and env.stdout_isatty and env.term != "dumb"
     with run:
         session = run.exam
@@ -131,7 +206,7 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
             else:
                 from peerprep.cli.exam_plain import run_plain_exam
 
-                run_plain_exam(session, r, env.input)
+                run_plain_exam(session, r, env.input, wait=env.timed_input)
         except KeyboardInterrupt:
             pass  # a Ctrl-C during a save: the exam is saved below and can be resumed
         if session.result is None:  # left without submitting: saved, resumable
@@ -144,7 +219,7 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
                 "Continue with `peerprep exam --resume`.[/]"
             )
             return int(ExitCode.INTERRUPTED)
-    r.exam_result(session)
+    r.exam_result(session, plain=not use_tui)
     return int(ExitCode.OK)
 
 
@@ -166,6 +241,11 @@ def build(
     ),
     fmt: Annotated[str, typer.Option("--format", help="pdf or md.")] = "pdf",
     force: Annotated[bool, typer.Option("--force", help="Write into an existing folder.")] = False,
+    time_multiplier: TimeMultiplierOpt = 1.0,
+    large_print: Annotated[
+        bool,
+        typer.Option("--large-print", help="Bigger type and spacing on forms and answer sheets."),
+    ] = False,
     bank: BankOpt = None,
     domains: DomainsOpt = None,
     json: JsonOpt = False,
@@ -178,6 +258,7 @@ def build(
     from peerprep.errors import InvalidInputError
     from peerprep.exams.forms import build_forms, key_document
     from peerprep.exams.printable import form_data, render_markdown, render_pdfs
+    from peerprep.exams.timing import extended, extended_minutes
     from peerprep.render import literal
     from peerprep.results import BuildResult
 
@@ -195,10 +276,24 @@ def build(
     if fs.forms and len(fs.forms[0].items) != n:
         n = len(fs.forms[0].items)
         minutes = round(b.blueprint.exam.minutes * n / b.blueprint.exam.items)
+    if large_print and fmt == "md":
+        r.note("[yellow]--large-print sets PDF type sizes; Markdown has none to set.[/]")
+    if time_multiplier != 1:
+        # Forms printed for a candidate with extended time say so, with the time itself.
+        minutes = extended_minutes(minutes, time_multiplier)
+        r.note(f"Time on the forms: {minutes} minutes{extended(time_multiplier)}.")
     jobs = [
         (
             output / f"form-{form.number}{suffix}.{fmt}",
-            form_data(b, form, title=title, minutes=minutes, kind=kind),
+            form_data(
+                b,
+                form,
+                title=title,
+                minutes=minutes,
+                kind=kind,
+                multiplier=time_multiplier,
+                large_print=large_print,
+            ),
         )
         for form in fs.forms
         for kind, suffix in (("form", ""), ("key", "-key"))
@@ -214,7 +309,7 @@ def build(
         written.append(str(path))
     for form in fs.forms:
         key_path = output / f"form-{form.number}-key.json"
-        key = key_document(b, form, title=title, seed=seed)
+        key = key_document(b, form, title=title, seed=seed, minutes=minutes)
         atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=SHARED_FILE_MODE)
         written.append(str(key_path))
     result = BuildResult(forms, n, seed, fs.per_domain, fs.overlap(), written)

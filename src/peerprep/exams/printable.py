@@ -29,7 +29,21 @@ NOTICE = (
 )
 
 
-def form_data(bank: Bank, form: Form, *, title: str, minutes: int, kind: str) -> dict[str, object]:
+def form_data(
+    bank: Bank,
+    form: Form,
+    *,
+    title: str,
+    minutes: int,
+    kind: str,
+    multiplier: float = 1.0,
+    large_print: bool = False,
+) -> dict[str, object]:
+    """What the template (or the Markdown writer) prints; `minutes` already includes
+    any extended time, and `multiplier` only makes the form say so."""
+    from peerprep.exams.timing import extended
+
+    time = f"{minutes} minutes{extended(multiplier)}"
     questions = []
     # Positions, printed order and key letters come from the same place as key.json's.
     for pos in key_positions(bank, form.items):
@@ -54,9 +68,10 @@ def form_data(bank: Bank, form: Form, *, title: str, minutes: int, kind: str) ->
         "kind": kind,
         "title": title,
         "form": str(form.number),
-        "subtitle": f"{len(questions)} items · {minutes} minutes",
+        "subtitle": f"{len(questions)} items · {time}",
+        "large_print": large_print,
         "instructions": [
-            f"You have {minutes} minutes for {len(questions)} questions.",
+            f"You have {time} for {len(questions)} questions.",
             "Each question has one best answer. Mark it on the answer sheet (last page).",
             "Answer every question: a blank counts as wrong.",
             "Do not write on the question pages if the form will be reused.",

@@ -37,6 +37,7 @@ class ExamSession:
         elapsed: float = 0.0,
         answers: dict[int, str] | None = None,
         flagged: set[int] | None = None,
+        current: int = 0,
         on_change: Callable[[ExamSession], None] = lambda s: None,
     ) -> None:
         self.bank = bank
@@ -47,7 +48,8 @@ class ExamSession:
         self._started = clock()
         self.answers: dict[int, str] = dict(answers or {})  # index -> shown letter
         self.flagged: set[int] = set(flagged or ())
-        self.current = 0
+        # Where a resumed exam was left; a position no longer on the form starts at 1.
+        self.current = current if 0 <= current < len(items) else 0
         self.on_change = on_change
         self.result: ExamResult | None = None
 

@@ -91,6 +91,18 @@ class ExamState(_Event):
     limit: Annotated[float, Field(gt=0, allow_inf_nan=False)]  # seconds allowed
     answers: dict[int, OptionKey]
     flagged: list[int]
+    # The question on screen, so a resume returns to it. Files from before this field
+    # have none: they resume at question 1.
+    current: Annotated[int, Field(ge=0)] = 0
+
+    @model_serializer(mode="wrap")
+    def _omit_first_question(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Written only when not 0, so a snapshot on question 1 stays readable by earlier
+        # versions (their ExamState forbids unknown keys).
+        data: dict[str, Any] = handler(self)
+        if data.get("current") == 0:
+            data.pop("current", None)
+        return data
 
 
 Event = Annotated[AnswerEvent | SessionStart | SessionEnd | ExamState, Field(discriminator="type")]

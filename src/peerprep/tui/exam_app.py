@@ -46,18 +46,26 @@ class ReviewScreen(ModalScreen[str | int | None]):
         self.session = session
         self.confirm = confirm
 
-    def compose(self) -> ComposeResult:
+    def summary(self) -> str:
         s = self.session
         un, fl = s.unanswered(), s.flagged_list()
+        return (
+            f"Review: {len(s.answers)} of {len(s.items)} answered · "
+            f"{len(un)} unanswered · {len(fl)} flagged · {clock(s.remaining)} left"
+        )
+
+    def tick(self) -> None:
+        """The clock runs here too (the app calls this every second)."""
+        self.query_one("#review-summary", Label).update(self.summary())
+
+    def compose(self) -> ComposeResult:
+        s = self.session
         with Vertical(id="review"):
-            yield Label(
-                f"Review: {len(s.answers)} of {len(s.items)} answered · "
-                f"{len(un)} unanswered · {len(fl)} flagged · {clock(s.remaining)} left",
-                id="review-summary",
-            )
+            yield Label(self.summary(), id="review-summary")
             rows = []
             for i in range(len(s.items)):
-                state = s.answers.get(i, "—")
+                chosen = s.answers.get(i)
+                state = f"answer {chosen}" if chosen else "not answered"
                 flag = "  ⚑ flagged" if i in s.flagged else ""
                 rows.append(ListItem(Label(f"{i + 1:>3}.  {state}{flag}"), id=f"q{i}"))
             yield ListView(*rows, id="review-list")
@@ -101,6 +109,9 @@ class ExamApp(App[None]):
         Binding("r", "review", "Review"),
         Binding("s", "submit", "Submit"),
         Binding("q", "leave", "Save & leave"),
+        # Textual's own Ctrl-C only says "Press ctrl+q to quit"; here it does what the
+        # README promises: save and leave (the exam exits 130 and can be resumed).
+        Binding("ctrl+c", "leave", "Save & leave", show=False, priority=True),
     ]
 
     def __init__(self, session: ExamSession) -> None:
@@ -126,9 +137,13 @@ class ExamApp(App[None]):
             s.submit(timed_out=True)
             self.exit()
             return
-        timer = self.query_one("#timer", Label)
+        # The exam screen's own widgets: `self.query_one` would search the screen on
+        # top, which is the review screen while it is open (and the clock would stop).
+        timer = self.screen_stack[0].query_one("#timer", Label)
         timer.update(f"⏱ {clock(s.remaining)} left")
         timer.set_class(s.remaining < 300, "low")
+        if isinstance(self.screen, ReviewScreen):
+            self.screen.tick()
 
     def show(self) -> None:
         s = self.session
@@ -142,8 +157,9 @@ class ExamApp(App[None]):
         lines = []
         for n, key in enumerate(p.order):
             letter = OPTION_LETTERS[n]
-            mark = "●" if s.answers.get(i) == letter else "○"
-            lines.append(f"{mark} {letter}  {item.options[key]}")
+            mine = s.answers.get(i) == letter
+            mark = "●" if mine else "○"
+            lines.append(f"{mark} {letter}  {item.options[key]}{'  (your answer)' if mine else ''}")
         self.query_one("#options", Static).update(inert("\n\n".join(lines)))
         self.tick()
 
