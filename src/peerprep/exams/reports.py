@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from peerprep import csvcells
 from peerprep.constants import OPTION_LETTERS
 from peerprep.exams.formkey import FormKey, KeyPosition
-from peerprep.exams.grade import P_HIGH, P_LOW, DISC_LOW, ClassGrade, GradeReport, ItemStats
+from peerprep.exams.grade import DISC_LOW, P_HIGH, P_LOW, ClassGrade, GradeReport, ItemStats
 
 if TYPE_CHECKING:
     from peerprep.bank import Bank
@@ -161,7 +161,10 @@ def item_text(bank: Bank | None, pos: KeyPosition) -> ItemText:
     return ItemText(
         q.stem.strip(),
         [q.options[b] for b in pos.order],
-        [q.rationale.answer if b == q.answer else q.rationale.distractors.get(b, "") for b in pos.order],
+        [
+            q.rationale.answer if b == q.answer else q.rationale.distractors.get(b, "")
+            for b in pos.order
+        ],
     )
 
 
@@ -279,7 +282,7 @@ def class_data(report: GradeReport, names: dict[str, str]) -> Data:
                 "p": f"{it.p:.2f}",
                 "disc": "—" if it.discrimination is None else f"{it.discrimination:.2f}",
                 "shares": [
-                    (f"{100 * it.shares[L]:.0f}" + ("*" if L == it.key else ""))
+                    (f"{100 * it.shares[L]:.0f}" + ("*" if it.key == L else ""))
                     if L in it.shares
                     else ""
                     for L in letters
@@ -508,21 +511,50 @@ def csv_tables(grade: ClassGrade) -> dict[str, str]:
                 opts.append([f, it.n, opt, int(opt == it.key), _num(share)])
     return {
         "summary.csv": _csv(
-            ["form", "candidates", "items", "mean", "median", "sd", "kr20", "sem",
-             "small_sample", "warnings"],
+            [
+                "form",
+                "candidates",
+                "items",
+                "mean",
+                "median",
+                "sd",
+                "kr20",
+                "sem",
+                "small_sample",
+                "warnings",
+            ],
             summary,
         ),
         "candidates.csv": _csv(
-            ["form", "candidate", "correct", "items", "percent", "blanks", "invalid",
-             "band_low_percent", "band_high_percent"],
+            [
+                "form",
+                "candidate",
+                "correct",
+                "items",
+                "percent",
+                "blanks",
+                "invalid",
+                "band_low_percent",
+                "band_high_percent",
+            ],
             cands,
         ),
-        "domains.csv": _csv(
-            ["form", "candidate", "domain", "items", "correct", "percent"], doms
-        ),
+        "domains.csv": _csv(["form", "candidate", "domain", "items", "correct", "percent"], doms),
         "items.csv": _csv(
-            ["form", "item", "id", "task", "domain", "key", "p", "discrimination",
-             "blank_share", "invalid_share", "flagged", "flags"],
+            [
+                "form",
+                "item",
+                "id",
+                "task",
+                "domain",
+                "key",
+                "p",
+                "discrimination",
+                "blank_share",
+                "invalid_share",
+                "flagged",
+                "flags",
+            ],
             items,
         ),
         "options.csv": _csv(["form", "item", "option", "is_key", "share"], opts),
