@@ -229,3 +229,13 @@ def test_terminal_report_fits_80_columns(klass: dict[str, Any]) -> None:
 def test_domains_follow_the_blueprint_order() -> None:
     assert sorted(["IV", "II", "III", "I", "V"], key=domain_order) == ["I", "II", "III", "IV", "V"]
     assert sorted(["10", "2", "B"], key=domain_order) == ["2", "B", "10"]
+
+
+def test_no_band_when_kr20_is_negative(klass: dict[str, Any]) -> None:
+    import dataclasses
+
+    _key, _read, g = _graded(klass)
+    rep = dataclasses.replace(g.reports[0], kr20=-0.5)
+    assert reports.band(rep, 10) is None
+    assert "No score band" in reports.band_sentence(rep, 10)
+    assert "would likely fall between" in reports.band_sentence(g.reports[0], 10)

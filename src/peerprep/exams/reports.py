@@ -114,8 +114,10 @@ def domain_items(report: GradeReport) -> dict[str, int]:
 
 
 def band(report: GradeReport, correct: int) -> tuple[float, float] | None:
-    """The score ± 1 SEM as percents of the scored items, kept within 0-100."""
-    if report.sem is None:
+    """The score ± 1 SEM as percents of the scored items, kept within 0-100. None when
+    there is no SEM, or KR-20 is negative: then the items disagree (likely a wrong key)
+    and a band would look precise while meaning nothing."""
+    if report.sem is None or (report.kr20 is not None and report.kr20 < 0):
         return None
     k = report.scored
     lo, hi = max(0.0, correct - report.sem), min(float(k), correct + report.sem)
@@ -124,6 +126,11 @@ def band(report: GradeReport, correct: int) -> tuple[float, float] | None:
 
 def band_sentence(report: GradeReport, correct: int) -> str:
     b = band(report, correct)
+    if report.kr20 is not None and report.kr20 < 0:
+        return (
+            "No score band is given: this form's reliability came out negative for this "
+            "class, which usually means a wrong key; your trainer has been told to check it."
+        )
     if b is None or report.sem is None:
         return (
             "This class's results do not allow an estimate of how much your score would "
@@ -468,7 +475,7 @@ def csv_tables(grade: ClassGrade) -> dict[str, str]:
                 _num(rep.kr20),
                 _num(rep.sem),
                 int(rep.small_sample),
-                " | ".join(w.code for w in rep.warnings),
+                " | ".join(dict.fromkeys(w.code for w in rep.warnings)),
             ]
         )
         for c in rep.candidates:
