@@ -32,6 +32,7 @@ from peerprep.wording import estimate, legend, local_time, percent_estimate, rig
 
 if TYPE_CHECKING:
     import datetime as dt
+    from pathlib import Path
 
     from peerprep.bank import Bank
     from peerprep.bank_stats import BankStats
@@ -702,12 +703,12 @@ class Renderer:
     def grade_warnings(self, g: GradeReport) -> None:
         for w in g.warnings:
             style = "yellow" if w.code == "small-sample" else "bold red"
-            self.console.print(f"[{style}]warning:[/] {_m(w.message)}", soft_wrap=True)
+            self.console.print(f"[{style}]warning:[/] {_m(w.message)}")
         if g.dropped:
             shown = ", ".join(map(str, g.dropped))
-            self.console.print(f"Dropped from scoring: item {shown}.", soft_wrap=True)
+            self.console.print(f"Dropped from scoring: item {shown}.")
         for n, (old, new) in g.rekeyed.items():
-            self.console.print(f"Rekeyed: item {n} {_m(old)} -> {_m(new)}.", soft_wrap=True)
+            self.console.print(f"Rekeyed: item {n} {_m(old)} -> {_m(new)}.")
 
     def grade_row_counts(
         self, problems: list[RowProblem], cells: list[RowProblem], absent: list[RowProblem]
@@ -747,14 +748,30 @@ class Renderer:
                 str(c.blanks),
             )
         self.console.print(t)
-        it = Table(title=f"Item analysis{caution}", title_justify="left")
+        # Compact borders and one-word flags (explained below the table) keep the item
+        # table within 80 columns; the full flag wording is in the warnings, --json, --csv.
+        from rich import box
+
+        from peerprep.exams.reports import short_flag
+
+        it = Table(
+            title=f"Item analysis{caution}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 0, 0, 1),
+            pad_edge=False,
+        )
         # One share column per option letter any item of the form has (4 on most forms).
         letters = [L for L in OPTION_LETTERS if any(L in i.shares for i in g.items)]
         disc = "Disc.*" if g.small_sample else "Disc."
         # Double marks and unreadable cells: a column only when the class had some.
         other = ["Invalid"] if any(i.invalid for i in g.items) else []
         for col in ("No.", "Item", "Key", "p", disc, *letters, "Blank", *other, "Flags"):
-            it.add_column(col, justify="right" if col not in ("Item", "Flags") else "left")
+            it.add_column(
+                col,
+                justify="right" if col not in ("Item", "Flags") else "left",
+                no_wrap=col != "Flags",
+            )
         for i in g.items:
             shares = [f"{100 * i.shares[L]:.0f}" if L in i.shares else "" for L in letters]
             d = "—" if i.discrimination is None else f"{i.discrimination:.2f}"
@@ -767,9 +784,15 @@ class Renderer:
                 *shares,
                 f"{100 * i.shares['blank']:.0f}",
                 *[f"{100 * i.invalid:.0f}" for _ in other],
-                _text("; ".join(i.flags), "yellow", multiline=False),
+                _text(", ".join(short_flag(f) for f in i.flags), "yellow", multiline=False),
             )
         self.console.print(it)
+        if any(i.flags for i in g.items):
+            self.console.print(
+                "[dim]Flags: hard/easy (p below 0.2 / above 0.9), low disc. (below 0.2), "
+                "neg. disc. (negative: check the key), lure X (option X chosen more than "
+                "the key). Shares are percents of the class.[/]"
+            )
         if g.small_sample:
             self.console.print(
                 f"[yellow]* {len(g.candidates)} candidates, fewer than 30: discrimination "
@@ -779,10 +802,21 @@ class Renderer:
         sem = "—" if g.sem is None else f"{g.sem:.2f} points"
         self.console.print(
             f"Mean {g.mean:.1f} (sd {g.sd:.1f}) · KR-20 reliability {kr}{caution} · "
-            f"standard error of measurement {sem}",
-            soft_wrap=True,
+            f"standard error of measurement {sem}"
         )
         self.grade_row_counts(g.problems, g.cells, g.absent)
+
+    def files_written(self, paths: list[Path]) -> None:
+        """Where `exam grade --report/--csv-dir` put its files, on stderr (stdout may be
+        --json or --csv for a pipe)."""
+        if not paths:
+            return
+        folders = sorted({str(p.parent) for p in paths})
+        self.err.print(
+            f"Wrote {len(paths)} file{'s' if len(paths) != 1 else ''} to "
+            f"{', '.join(_m(f) for f in folders)}",
+            soft_wrap=True,
+        )
 
     def row_problems(self, source: object, problems: list[RowProblem]) -> None:
         """Skipped rows of a responses CSV, one `file:line: message` each, on stderr."""

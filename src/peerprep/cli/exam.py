@@ -357,7 +357,31 @@ def grade(
     bank: BankOpt = None,
     domains: DomainsOpt = None,
     json: JsonOpt = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Print results as CSV.")] = False,
+    csv_out: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="Print results as CSV; with --report, write the CSV tables into DIR."
+        ),
+    ] = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="DIR",
+            file_okay=False,
+            help="Write a PDF per candidate (DIR/candidates/) and a class PDF into DIR.",
+        ),
+    ] = None,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv-dir",
+            metavar="DIR",
+            file_okay=False,
+            help="Write tidy CSV tables (candidates, domains, items, options, summary) and "
+            "gradebook.csv for a Moodle or Canvas gradebook import into DIR.",
+        ),
+    ] = None,
 ) -> None:
     """Grade answer sheets: scores by domain, item difficulty and discrimination, KR-20."""
     from peerprep.cli.env import current
@@ -405,7 +429,55 @@ def grade(
         drop=[_item_ref(d) for d in drop or []],
         rekey=[_rekey_ref(x) for x in rekey or []],
     )
-    r.report("exam.grade", report, "json" if json else "csv" if csv_out else "rich")
+    tables_dir = csv_dir or (report_dir if csv_out else None)
+    stdout_csv = csv_out and report_dir is None
+    r.report("exam.grade", report, "json" if json else "csv" if stdout_csv else "rich")
+    if report_dir is not None or tables_dir is not None:
+        written = _write_reports(
+            report, form_keys, read.candidates, report_dir, tables_dir, bank, domains
+        )
+        r.files_written(written)
+
+
+if TYPE_CHECKING:  # here rather than at the top: only `grade`'s helpers need them
+    from peerprep.exams.formkey import FormKey
+    from peerprep.exams.grade import ClassGrade
+    from peerprep.exams.responses import Candidate
+
+
+def _write_reports(
+    report: ClassGrade,
+    keys: list[FormKey],
+    sheets: list[Candidate],
+    report_dir: Path | None,
+    tables_dir: Path | None,
+    bank: Path | None,
+    domains: Path | None,
+) -> list[Path]:
+    """The PDFs (class, then one per candidate) and the CSV tables; returns what was written."""
+    from peerprep.atomic import atomic_write
+    from peerprep.cli.env import current
+    from peerprep.exams import reports
+
+    written: list[Path] = []
+    if tables_dir is not None:
+        tables_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in reports.csv_tables(report).items():
+            atomic_write(tables_dir / name, text.encode(), mode=SHARED_FILE_MODE)
+            written.append(tables_dir / name)
+    if report_dir is None:
+        return written
+    docs = reports.build_documents(report, keys, sheets, load_bank(bank, domains))
+    jobs = [(report_dir / n, d) for n, d in docs.classes]
+    jobs += [(report_dir / "candidates" / n, d) for n, d in docs.candidates]
+    (report_dir / "candidates").mkdir(parents=True, exist_ok=True)
+    r = current().renderer()
+    with r.progress_bar(f"Typesetting {len(jobs)} reports", total=len(jobs)) as advance:
+        blobs = reports.render_pdfs([d for _, d in jobs], on_done=advance)
+    for (path, _), blob in zip(jobs, blobs, strict=True):
+        atomic_write(path, blob, mode=SHARED_FILE_MODE)
+        written.append(path)
+    return written
 
 
 def _key_files(paths: list[Path]) -> list[Path]:

@@ -232,7 +232,7 @@ def grade(
     scores = [[int(c.answers[i] == letter) for i, _, letter in kept] for c in candidates]
     totals = [sum(row) for row in scores]
     n = len(candidates)
-    domains = sorted({p.domain for _, p, _ in kept}, key=lambda d: (len(d), d))
+    domains = sorted({p.domain for _, p, _ in kept}, key=domain_order)
     results = []
     for c, row in zip(candidates, scores, strict=True):
         by_domain = {}
@@ -303,6 +303,19 @@ def grade(
     )
     report.warnings.extend(warnings(report))
     return report
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def domain_order(code: str) -> tuple[int, int, str]:
+    """Blueprint order for domain codes: I, II, III, IV (a plain sort puts IV before III);
+    codes that are not Roman numerals follow, shortest first (2 before 10)."""
+    if code and all(ch in _ROMAN for ch in code):
+        values = [_ROMAN[ch] for ch in code]
+        total = sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True))
+        return (0, total, code)
+    return (1, len(code), code)
 
 
 def _invalid(answer: str, pos: KeyPosition) -> bool:
