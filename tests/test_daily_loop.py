@@ -173,3 +173,35 @@ def test_target_accepts_a_percent_sign(given: str, saved: float) -> None:
 def test_target_refusal_names_the_form(given: str) -> None:
     r = run("readiness", "--target", given)
     assert r.exit_code == 2 and "percent from 1 to 100" in r.stderr
+
+
+# ---------------------------------------------------------------- 3: retry after an exam
+def test_exam_end_offers_the_missed_items_as_a_quiz(bank_dir: Path, tmp_path: Path) -> None:
+    from peerprep.cli.exam import ExamRequest, start_exam
+
+    progress = tmp_path / "p.json"
+    # blank exam, submitted: both items missed; r retries them with feedback
+    fake = FakeEnv(["s", "y", "r", "A", "", "A", ""], tty=True)
+    req = ExamRequest(items=2, seed=1, plain=True, bank=bank_dir, progress=progress)
+    assert start_exam(fake.env, req) == 0
+    text = fake.text
+    assert "Press r to retry the 2 missed now, or Enter to finish:" in text
+    after = text.split("Press r to retry")[1]
+    assert "Question 2 of 2" in after and "Score:" in after
+    modes = [e["mode"] for e in _events_of(progress) if e["type"] == "session"]
+    assert modes == ["exam", "quiz"]
+
+
+def test_exam_end_without_a_terminal_does_not_ask(bank_dir: Path, tmp_path: Path) -> None:
+    from peerprep.cli.exam import ExamRequest, start_exam
+
+    fake = FakeEnv(["s", "y"], tty=False)
+    req = ExamRequest(items=2, seed=1, plain=True, bank=bank_dir, progress=tmp_path / "p.json")
+    assert start_exam(fake.env, req) == 0
+    assert "retry" not in fake.text
+
+
+def _events_of(progress: Path) -> list[dict[str, Any]]:
+    import json
+
+    return list(json.loads(progress.read_text())["events"])

@@ -23,8 +23,13 @@ from peerprep.constants import SHARED_FILE_MODE
 if TYPE_CHECKING:
     from typing import Any
 
+    from peerprep.bank import Bank
     from peerprep.cli.env import Environment
+    from peerprep.exams.session import ExamSession
     from peerprep.progress.history import Start
+    from peerprep.progress.store import ProgressStore
+    from peerprep.render import Renderer
+
 
 def _multiplier(value: float) -> float:
     # Checked here rather than with min/max, whose "[1.0<=x<=3.0]" clutters the help.
@@ -219,8 +224,40 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
                 "Continue with `peerprep exam --resume`.[/]"
             )
             return int(ExitCode.INTERRUPTED)
-    r.exam_result(session, plain=not use_tui)
-    return int(ExitCode.OK)
+    if use_tui:
+        _full_report(o.store, b, run.session, session, r)
+    else:
+        r.exam_result(session, plain=True)
+    assert session.result is not None
+    missed = [q.id for _, q, _ in session.result.missed]
+    if not (env.stdin_isatty and missed):
+        return int(ExitCode.OK)
+    from peerprep.cli.quiz import RETRY, drill_and_close
+
+    try:
+        again = env.input(RETRY.format(n=len(missed))).strip().lower()
+    except (EOFError, KeyboardInterrupt):
+        return int(ExitCode.OK)
+    if again not in ("r", "retry"):
+        return int(ExitCode.OK)
+    # The retry is a quiz of the missed items, with feedback: saved like any quiz.
+    drill = svc.new_drill(present(b, missed, random.Random()), mode="quiz")
+    return drill_and_close(drill, r, env, pause=True)
+
+
+def _full_report(
+    store: ProgressStore, bank: Bank, session_id: str, session: ExamSession, r: Renderer
+) -> None:
+    """After the full-screen exam: the same report `exam report --last` opens (one score
+    everywhere), paged when longer than the screen."""
+    from peerprep.progress.exams import past_exams
+    from peerprep.results import ExamReport
+
+    exams = past_exams(store.load(), bank)
+    if exams and exams[-1].session == session_id:
+        r.report("exam.report", ExamReport(exams[-1], bank))
+    else:  # not found on disk (cannot happen after a recorded submission): say what we know
+        r.exam_result(session, plain=False)
 
 
 @app.command("build")
