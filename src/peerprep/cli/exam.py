@@ -299,8 +299,9 @@ def build(
     from peerprep.render import literal
     from peerprep.results import BuildResult
 
+    fmt = {"markdown": "md"}.get(fmt.strip().lower(), fmt.strip().lower())
     if fmt not in ("pdf", "md"):
-        raise InvalidInputError("--format must be pdf or md")
+        raise InvalidInputError(f"--format {fmt!r} is not one of: pdf, md")
     if output.exists() and any(output.iterdir()) and not force:
         raise InvalidInputError(f"{output} exists and is not empty; use --force to write into it")
     b = load_bank(bank, domains)
@@ -349,8 +350,31 @@ def build(
         key = key_document(b, form, title=title, seed=seed, minutes=minutes)
         atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=SHARED_FILE_MODE)
         written.append(str(key_path))
+    stale = _stale_form_files(output, written)
+    for old in stale:
+        old.unlink()
+    if stale:
+        names = ", ".join(p.name for p in stale)
+        r.note(
+            f"[yellow]Removed {len(stale)} file(s) of an earlier, larger build: {literal(names)}[/]"
+        )
     result = BuildResult(forms, n, seed, fs.per_domain, fs.overlap(), written)
     r.report("exam.build", result, "json" if json else "rich")
+
+
+def _stale_form_files(output: Path, written: list[str]) -> list[Path]:
+    """Form files (form-N.pdf, form-N-key.md, form-N-key.json, ...) in `output` that this
+    build did not write: left by an earlier build with more forms or another format, they
+    would be graded or printed by mistake. Only our own file names are ever touched."""
+    import re
+
+    ours = re.compile(r"form-\d+(-key)?\.(pdf|md|json)")
+    keep = {Path(w).name for w in written}
+    return sorted(
+        p
+        for p in output.iterdir()
+        if p.is_file() and not p.is_symlink() and ours.fullmatch(p.name) and p.name not in keep
+    )
 
 
 @app.command("grade")

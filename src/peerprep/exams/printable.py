@@ -141,7 +141,15 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines += [f"**{q['n']}.** {q['stem']}", ""]
             lines += [f"- **{OPTION_LETTERS[i]}** {o}" for i, o in enumerate(q["options"])]
             lines.append("")
-        lines += ["## Answer sheet", "", "| No. | Answer |", "|---|---|"]
+        lines += [
+            "## Answer sheet",
+            "",
+            f"Name: ______________________________  Candidate ID: ______________  "
+            f"Form: {data['form']}",
+            "",
+            "| No. | Answer |",
+            "|---|---|",
+        ]
         lines += [f"| {q['n']} |  |" for q in qs]
     else:
         lines += ["| No. | Key | Task | Domain | Item id |", "|---|---|---|---|---|"]
@@ -152,6 +160,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         for q in qs:
             lines += [f"**{q['n']}. Key {q['key']}** ({q['task']} · {q['id']}) {q['stem']}", ""]
             for i, (o, note) in enumerate(zip(q["options"], q["notes"], strict=True)):
-                lines.append(f"- **{OPTION_LETTERS[i]}** {o}: _{note}_")
+                mark = " ✓ (key)" if OPTION_LETTERS[i] == q["key"] else ""
+                lines.append(f"- **{OPTION_LETTERS[i]}**{mark} {o}: _{note}_")
             lines.append("")
     return "\n".join(lines) + "\n"

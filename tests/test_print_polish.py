@@ -1,0 +1,58 @@
+"""Issue 14.8: print polish that does not depend on the PDF layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from peerprep.cli import app
+
+
+def build(out: Path, *args: str) -> Any:
+    return CliRunner().invoke(
+        app, ["exam", "build", "-o", str(out), "--items", "5", *args], env={"COLUMNS": "120"}
+    )
+
+
+@pytest.mark.parametrize("given", ["MD", "Md", "markdown", " md "])
+def test_format_is_case_insensitive(tmp_path: Path, given: str) -> None:
+    r = build(tmp_path / "f", "--format", given)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "f" / "form-1.md").exists()
+
+
+def test_unknown_format_names_the_choices(tmp_path: Path) -> None:
+    r = build(tmp_path / "f", "--format", "docx")
+    assert r.exit_code == 2 and "is not one of: pdf, md" in r.stderr
+
+
+def test_force_removes_stale_files_of_an_earlier_build_and_only_those(tmp_path: Path) -> None:
+    out = tmp_path / "f"
+    assert build(out, "--forms", "3", "--format", "md").exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "form-1-notes.md").write_text("mine too")
+    r = build(out, "--forms", "1", "--format", "md", "--force")
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "form-1-key.json",
+        "form-1-key.md",
+        "form-1-notes.md",
+        "form-1.md",
+        "notes.txt",
+    ]
+    assert "Removed 6 file(s) of an earlier, larger build" in " ".join(r.output.split())
+
+
+def test_markdown_form_has_name_and_id_fields_and_the_key_marks_the_keyed_option(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "f"
+    assert build(out, "--format", "md").exit_code == 0
+    form = (out / "form-1.md").read_text()
+    assert "Name: ____" in form and "Candidate ID: ____" in form
+    key = (out / "form-1-key.md").read_text()
+    assert key.count("✓ (key)") == 5
