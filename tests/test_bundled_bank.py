@@ -53,7 +53,8 @@ def test_item_mix(bank: Bank) -> None:
     cognitive = Counter(q.cognitive for q in bank)
     assert cognitive["application"] >= len(bank) / 2
     difficulty = Counter(q.difficulty for q in bank)
-    assert all(difficulty[d] >= len(bank) / 5 for d in (1, 2, 3)), difficulty
+    # Labels follow the blind solves (below), not a quota; each is still well used.
+    assert all(difficulty[d] >= len(bank) / 8 for d in (1, 2, 3)), difficulty
     for q in bank:
         assert set(q.rationale.distractors) == set(q.distractors), q.id
         assert q.source.strip() and q.rationale.answer.strip(), q.id
@@ -102,3 +103,19 @@ def test_nothing_states_a_passing_percentage_or_official_weights(bank: Bank) -> 
             [q.stem, *q.options.values(), q.rationale.answer, *q.rationale.distractors.values()]
         )
         assert not pattern.search(text), q.id
+
+
+def test_difficulty_labels_follow_the_blind_solves(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: difficulty 3 = answered by a prepared solver with medium or low
+    confidence (or missed), or a recall item needing a specific fact."""
+    import sys
+
+    from scripts import bank_difficulty
+
+    argv = sys.argv
+    sys.argv = ["bank_difficulty", "--check"]
+    try:
+        code = bank_difficulty.main()
+    finally:
+        sys.argv = argv
+    assert code == 0, capsys.readouterr().out
