@@ -56,3 +56,30 @@ def test_markdown_form_has_name_and_id_fields_and_the_key_marks_the_keyed_option
     assert "Name: ____" in form and "Candidate ID: ____" in form
     key = (out / "form-1-key.md").read_text()
     assert key.count("✓ (key)") == 5
+
+
+def _pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [p.extract_text() for p in PdfReader(path).pages]
+
+
+@pytest.mark.parametrize("items", [75, 33])
+def test_pdf_last_question_never_sits_alone_and_the_key_marks_the_keyed_option(
+    tmp_path: Path, items: int
+) -> None:
+    import re
+
+    out = tmp_path / "f"
+    r = CliRunner().invoke(
+        app, ["exam", "build", "-o", str(out), "--items", str(items), "--seed", "3"]
+    )
+    assert r.exit_code == 0, r.output
+    holding_last = [
+        re.findall(r"(?m)^(\d+)\.", pg)
+        for pg in _pages(out / "form-1.pdf")
+        if re.search(rf"(?m)^{items}\.", pg)
+    ]
+    assert holding_last and len(holding_last[0]) >= 2, holding_last
+    key = "".join(_pages(out / "form-1-key.pdf"))
+    assert key.count("(key") == items
