@@ -198,7 +198,7 @@ def build(
     jobs = [
         (
             output / f"form-{form.number}{suffix}.{fmt}",
-            form_data(b, form, title=title, minutes=minutes, kind=kind),
+            form_data(b, form, title=title, minutes=minutes, kind=kind, seed=seed),
         )
         for form in fs.forms
         for kind, suffix in (("form", ""), ("key", "-key"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from peerprep.bank import Bank
 from peerprep.constants import OPTION_LETTERS
-from peerprep.exams.formkey import key_positions
+from peerprep.exams.formkey import KeyPosition, form_id_of, key_positions
 from peerprep.exams.forms import Form
 
 NOTICE = (
@@ -29,10 +29,13 @@ NOTICE = (
 )
 
 
-def form_data(bank: Bank, form: Form, *, title: str, minutes: int, kind: str) -> dict[str, object]:
+def form_data(
+    bank: Bank, form: Form, *, title: str, minutes: int, kind: str, seed: int | None = None
+) -> dict[str, object]:
     questions = []
     # Positions, printed order and key letters come from the same place as key.json's.
-    for pos in key_positions(bank, form.items):
+    positions = key_positions(bank, form.items)
+    for pos in positions:
         q = bank.get(pos.id)
         notes = [
             q.rationale.answer if k == q.answer else q.rationale.distractors.get(k, "")
@@ -57,13 +60,30 @@ def form_data(bank: Bank, form: Form, *, title: str, minutes: int, kind: str) ->
         "subtitle": f"{len(questions)} items · {minutes} minutes",
         "instructions": [
             f"You have {minutes} minutes for {len(questions)} questions.",
-            "Each question has one best answer. Mark it on the answer sheet (last page).",
+            "Each question has one best answer. Mark it on the bubble answer sheet at the end.",
             "Answer every question: a blank counts as wrong.",
             "Do not write on the question pages if the form will be reused.",
         ],
         "notice": NOTICE,
         "questions": questions,
+        "scan": scan_pages(form.number, positions, title=title, seed=seed)
+        if kind == "form"
+        else [],
     }
+
+
+def scan_pages(
+    number: int, positions: list[KeyPosition], *, title: str, seed: int | None
+) -> list[dict[str, object]]:
+    """The machine-readable answer sheet's shapes (exams/scan_layout.py), its QR code
+    naming the key's form id, so `exam scan` finds the key that grades it."""
+    from peerprep.exams.scan_layout import sheet_pages, typst_pages
+
+    form_id = form_id_of([(p.id, p.order) for p in positions])
+    pages = sheet_pages(
+        [p.options for p in positions], form_id=form_id, form=number, seed=seed
+    )
+    return typst_pages(pages, title=title, form=number)
 
 
 _local = threading.local()
@@ -76,7 +96,9 @@ def _compiler() -> Any:
     if compiler is None:
         import typst  # heavy: only `exam build` pays for it
 
-        compiler = _local.compiler = typst.Compiler()
+        # The templates folder is the root, so form.typ can import scan_sheet.typ.
+        root = resources.files("peerprep.exams").joinpath("templates")
+        compiler = _local.compiler = typst.Compiler(root=str(root))
     return compiler
 
 
