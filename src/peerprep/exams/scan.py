@@ -1,0 +1,500 @@
+"""Reading photographed or scanned answer sheets (`peerprep exam scan`).
+
+Each picture goes through the same steps:
+1. find the four solid corner squares (contours that are square, solid and alike in
+   size, the largest quadrilateral they make);
+2. tell which is which from the orientation bar beside the top-left one, so a sheet
+   photographed sideways or upside down reads the right way up;
+3. warp the page to the layout's own geometry (exams/scan_layout.py, the same numbers
+   the printer used), at SCALE pixels per point;
+4. read the QR code: which key, which page;
+5. divide by a local estimate of the paper's brightness (uneven light, shadows), then
+   measure each bubble's darkness inside its circle, relative to the printed black;
+6. classify each bubble as filled, empty or uncertain; a row with an uncertain bubble,
+   or more than one filled, is reported for a person to confirm, never settled silently.
+
+opencv, numpy, zxing-cpp and pypdfium2 come with the `[scan]` extra and are imported
+here only, inside functions: the rest of peerprep never loads them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peerprep.errors import InvalidInputError, PeerprepError
+from peerprep.exams import scan_layout as L
+from peerprep.exams.formkey import FormKey, load_key
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Gray = NDArray[np.uint8]
+
+SCALE = 2.0  # pixels per point on the warped page: a bubble is 24 px across
+PDF_DPI = 200
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
+INSTALL_HINT = 'scanning needs the scan extra: pip install "peerprep[scan]"'
+
+# Darkness of a bubble's inside, 0 (paper) to 1 (as dark as the printed corner squares).
+# Below EMPTY it is blank, from FILLED up it is a mark; between is uncertain. An empty
+# printed bubble reads about 0.02, a pen-filled one 0.6 to 1.
+EMPTY = 0.2
+FILLED = 0.45
+SAMPLE_R = 0.62  # of the bubble's radius: inside the printed ring, where the mark is
+
+
+class ScanUnavailableError(PeerprepError):
+    """The `[scan]` extra is not installed."""
+
+
+def _modules() -> tuple[Any, Any, Any]:
+    try:
+        import cv2
+        import numpy
+        import zxingcpp
+    except ImportError:
+        raise ScanUnavailableError(INSTALL_HINT) from None
+    return cv2, numpy, zxingcpp
+
+
+def require_scan_extra() -> None:
+    """Raise the one-line install hint if the `[scan]` extra is missing."""
+    _modules()
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        raise ScanUnavailableError(INSTALL_HINT) from None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    empty: float = EMPTY
+    filled: float = FILLED
+
+    def __post_init__(self) -> None:
+        if not 0 < self.empty < self.filled < 1:
+            raise InvalidInputError(
+                f"thresholds must satisfy 0 < empty < filled < 1, not {self.empty}, {self.filled}"
+            )
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A mark a person should confirm: where it is, what was written, and why."""
+
+    sheet: str  # the file (and page inside a PDF)
+    page: int  # the answer sheet's page number
+    candidate: str
+    item: int | None  # the question number, or None for a candidate-ID digit
+    digit: int | None  # 1-based position in the candidate ID
+    read: str  # what the CSV holds for it ("" blank, "AB" a double mark)
+    fills: dict[str, float]  # each bubble's darkness
+    reason: str
+
+    @property
+    def where(self) -> str:
+        return f"item {self.item}" if self.item is not None else f"ID digit {self.digit}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sheet": self.sheet,
+            "page": self.page,
+            "candidate": self.candidate,
+            "item": self.item,
+            "id_digit": self.digit,
+            "read": self.read,
+            "fills": self.fills,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """One answer-sheet page as read."""
+
+    source: str
+    form_id: str
+    form: int
+    page: int
+    pages: int
+    candidate: str  # "?" in place of a digit that could not be read
+    answers: dict[int, str]  # item number -> letters read ("" blank)
+    uncertain: list[Uncertain]
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    message: str
+
+
+@dataclass
+class ScanReport:
+    """`exam scan`: the sheets read, the marks to confirm, what was written."""
+
+    sheets: list[SheetRead]
+    failures: list[Failure]
+    skipped: list[str] = field(default_factory=list)  # PDF pages with no answer sheet
+    problems: list[str] = field(default_factory=list)  # e.g. a candidate's missing page
+    written: dict[int, str] = field(default_factory=dict)  # form number -> CSV path
+
+    @property
+    def uncertain(self) -> list[Uncertain]:
+        return [u for s in self.sheets for u in s.uncertain]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sheets": [
+                {
+                    "source": s.source,
+                    "form": s.form,
+                    "form_id": s.form_id,
+                    "page": s.page,
+                    "pages": s.pages,
+                    "candidate": s.candidate,
+                    "answered": sum(1 for a in s.answers.values() if a),
+                    "uncertain": len(s.uncertain),
+                }
+                for s in self.sheets
+            ],
+            "uncertain": [u.as_dict() for u in self.uncertain],
+            "failures": [{"source": f.source, "message": f.message} for f in self.failures],
+            "skipped": self.skipped,
+            "problems": self.problems,
+            "written": {str(k): v for k, v in self.written.items()},
+        }
+
+
+class SheetError(Exception):
+    """This picture cannot be read as an answer sheet (reported, the others go on)."""
+
+
+# ---------------------------------------------------------------- loading
+def load_keys(key_dir: Path) -> dict[str, FormKey]:
+    """Every form-N-key.json in the folder, by form id."""
+    if not key_dir.is_dir():
+        raise InvalidInputError(f"{key_dir} is not a folder (give the folder `exam build` wrote)")
+    keys = {}
+    for path in sorted(key_dir.glob("form-*-key.json")):
+        key = load_key(path)
+        keys[key.form_id] = key
+    if not keys:
+        raise InvalidInputError(f"{key_dir} holds no form-N-key.json (written by `exam build`)")
+    return keys
+
+
+def load_pages(path: Path) -> list[tuple[str, Gray]]:
+    """The pictures in a file as grey images: one for a photo, one per page of a PDF."""
+    cv2, np, _ = _modules()
+    if path.suffix.lower() == ".pdf":
+        import pypdfium2 as pdfium
+
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            raise InvalidInputError(f"{path}: not a readable PDF ({exc})") from None
+        out = []
+        try:
+            for i in range(len(pdf)):
+                bitmap = pdf[i].render(scale=PDF_DPI / 72, grayscale=True)
+                arr = np.array(bitmap.to_numpy(), dtype=np.uint8)
+                out.append((f"{path.name} p{i + 1}", arr.reshape(arr.shape[0], arr.shape[1])))
+        finally:
+            pdf.close()
+        return out
+    data = np.fromfile(str(path), dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if img is None:
+        raise InvalidInputError(f"{path}: not an image opencv can read (JPEG, PNG, TIFF) or a PDF")
+    return [(path.name, img)]
+
+
+# ---------------------------------------------------------------- geometry
+def _find_fiducials(gray: Gray) -> list[tuple[float, float]]:
+    """The four corner squares' centres in the image, clockwise from any of them."""
+    cv2, np, _ = _modules()
+    h, w = gray.shape
+    f = min(1.0, 1200 / max(h, w))  # find them on a smaller copy: faster, and enough
+    small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
+    block = int(max(small.shape) / 12) | 1
+    binary = cv2.adaptiveThreshold(
+        cv2.GaussianBlur(small, (5, 5), 0),
+        255,
+        cv2.ADAPTIVE_THRESH_MEAN_C,
+        cv2.THRESH_BINARY_INV,
+        block,
+        12,
+    )
+    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    area_img = small.shape[0] * small.shape[1]
+    found: list[tuple[float, float, float]] = []
+    for c in contours:
+        area = cv2.contourArea(c)
+        if not area_img * 2e-4 < area < area_img * 2e-2:
+            continue
+        (cx, cy), (rw, rh), _angle = cv2.minAreaRect(c)
+        if rw * rh == 0 or not 0.6 < rw / rh < 1.6 or area / (rw * rh) < 0.85:
+            continue
+        if len(cv2.approxPolyDP(c, 0.06 * cv2.arcLength(c, True), True)) != 4:
+            continue
+        x, y, bw, bh = cv2.boundingRect(c)
+        mask = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(mask, [c - [x, y]], -1, 255, -1)
+        inside = binary[y : y + bh, x : x + bw][mask > 0]
+        if inside.size == 0 or inside.mean() < 0.85 * 255:  # solid, not a QR finder ring
+            continue
+        found.append((cx / f, cy / f, area))
+    # Keep one of any nested duplicates (a contour and its twin along the same edge).
+    found.sort(key=lambda t: -t[2])
+    unique: list[tuple[float, float, float]] = []
+    for c in found:
+        if all(math.dist(c[:2], u[:2]) > math.sqrt(u[2]) / f for u in unique):
+            unique.append(c)
+    unique = unique[:10]
+    best: tuple[float, list[tuple[float, float]]] | None = None
+    for combo in combinations(unique, 4):
+        areas = [c[2] for c in combo]
+        if max(areas) > 3 * min(areas):
+            continue
+        pts = _clockwise([(c[0], c[1]) for c in combo])
+        quad = _polygon_area(pts)
+        if best is None or quad > best[0]:
+            best = (quad, pts)
+    if best is None:
+        raise SheetError("the four corner squares were not found (is the whole page in view?)")
+    return best[1]
+
+
+def _clockwise(pts: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    cx = sum(p[0] for p in pts) / len(pts)
+    cy = sum(p[1] for p in pts) / len(pts)
+    return sorted(pts, key=lambda p: math.atan2(p[1] - cy, p[0] - cx))
+
+
+def _polygon_area(pts: Sequence[tuple[float, float]]) -> float:
+    return abs(
+        sum(
+            pts[i][0] * pts[(i + 1) % len(pts)][1] - pts[(i + 1) % len(pts)][0] * pts[i][1]
+            for i in range(len(pts))
+        )
+        / 2
+    )
+
+
+def _upright(gray: Gray, corners: list[tuple[float, float]]) -> Any:
+    """The homography from the image to the page (at SCALE), the right way up: of the
+    four ways to pair the corners, the one that finds the orientation bar where the
+    layout put it."""
+    cv2, np, _ = _modules()
+    page = np.float32(L.FIDUCIALS)
+    ox, oy, ow, oh = L.ORIENT
+    bar = np.float32([[[ox + ow * t, oy + oh / 2] for t in (0.2, 0.5, 0.8)]])
+    blur = cv2.blur(gray, (3, 3))
+    h, w = gray.shape
+    scores = []
+    for k in range(4):
+        img = np.float32(corners[k:] + corners[:k])
+        to_img = cv2.getPerspectiveTransform(page, img)
+        pts = cv2.perspectiveTransform(bar, to_img)[0]
+        vals = [
+            float(blur[min(h - 1, max(0, int(y))), min(w - 1, max(0, int(x)))]) for x, y in pts
+        ]
+        scores.append(sum(vals) / len(vals))
+    k = min(range(4), key=lambda i: scores[i])
+    others = sorted(s for i, s in enumerate(scores) if i != k)
+    if scores[k] > 0.7 * others[0]:
+        raise SheetError("cannot tell which way up the sheet is (orientation bar not found)")
+    img = np.float32(corners[k:] + corners[:k])
+    return cv2.getPerspectiveTransform(img, page * SCALE)
+
+
+# ---------------------------------------------------------------- reading
+def _decode_qr(page: Gray, gray: Gray) -> tuple[str, int, int | None, int, int]:
+    cv2, _np, zxingcpp = _modules()
+    x, y, side = L.QR_BOX
+    pad = 10
+    crop = page[
+        max(0, int((y - pad) * SCALE)) : int((y + side + pad) * SCALE),
+        max(0, int((x - pad) * SCALE)) : int((x + side + pad) * SCALE),
+    ]
+    attempts = [crop, cv2.GaussianBlur(crop, (3, 3), 0), gray]
+    for img in attempts:
+        for code in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode):
+            parsed = L.parse_payload(code.text)
+            if parsed is not None:
+                return parsed
+    raise SheetError("the QR code could not be read (keep it sharp and in view)")
+
+
+def _darkness(page: Gray) -> Any:
+    """Each pixel's darkness against the local paper white: 0 paper, 1 black."""
+    cv2, np, _ = _modules()
+    k = int(15 * SCALE) | 1  # wider than a bubble, so a filled one is not taken as paper
+    paper = cv2.dilate(page, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper, (k, k))
+    return 1.0 - np.minimum(page.astype(np.float32) / np.maximum(paper.astype(np.float32), 1), 1)
+
+
+def _fills(dark: Any, centres: list[tuple[float, float]], black: float) -> list[float]:
+    """Mean darkness inside each bubble, as a share of the printed black's."""
+    _cv2, np, _ = _modules()
+    r = L.BUBBLE_R * SAMPLE_R * SCALE
+    span = int(math.ceil(r))
+    dy, dx = np.mgrid[-span : span + 1, -span : span + 1]
+    inside = dx * dx + dy * dy <= r * r
+    oy, ox = dy[inside], dx[inside]
+    c = np.float32(centres) * SCALE
+    ys = np.clip(np.rint(c[:, 1])[:, None].astype(int) + oy[None, :], 0, dark.shape[0] - 1)
+    xs = np.clip(np.rint(c[:, 0])[:, None].astype(int) + ox[None, :], 0, dark.shape[1] - 1)
+    means = dark[ys, xs].mean(axis=1) / black
+    return [round(float(v), 3) for v in np.clip(means, 0, 1.5)]
+
+
+def _black_level(dark: Any) -> float:
+    """How dark the printed corner squares read on this photo: the scale for 'filled'."""
+    _cv2, np, _ = _modules()
+    vals = []
+    for x, y in L.FIDUCIALS:
+        h = L.FID_SIZE * SCALE / 4
+        cx, cy = x * SCALE, y * SCALE
+        vals.append(float(np.median(dark[int(cy - h) : int(cy + h), int(cx - h) : int(cx + h)])))
+    return max(0.25, sorted(vals)[1])  # the second lowest: a glare spot on one is ignored
+
+
+def _classify(
+    labels: Sequence[str], fills: Sequence[float], t: Thresholds, *, one: bool
+) -> tuple[str, str | None]:
+    """What a row (or ID column) says, and why a person should look at it, if they should."""
+    filled = [lab for lab, f in zip(labels, fills, strict=True) if f >= t.filled]
+    maybe = [
+        (lab, f) for lab, f in zip(labels, fills, strict=True) if t.empty <= f < t.filled
+    ]
+    if filled:
+        read = "".join(filled)
+        if maybe:
+            return read, "a faint mark besides the filled one (erased, or a light second mark?)"
+        if len(filled) > 1:
+            return read, "double mark" if not one else "more than one digit filled"
+        return read, None
+    if maybe:
+        top = max(f for _, f in maybe)
+        read = "".join(lab for lab, f in maybe if f >= 0.75 * top)
+        return read, "light mark (between the empty and filled thresholds)"
+    return "", ("no digit filled" if one else None)
+
+
+def read_sheet(
+    gray: Gray, keys: dict[str, FormKey], source: str, t: Thresholds | None = None
+) -> SheetRead:
+    """Read one picture of an answer-sheet page. Raises SheetError when it cannot."""
+    cv2, np, _ = _modules()
+    t = t or Thresholds()
+    corners = _find_fiducials(gray)
+    to_page = _upright(gray, corners)
+    size = (int(L.PAGE_W * SCALE), int(L.PAGE_H * SCALE))
+    page = cv2.warpPerspective(gray, to_page, size, flags=cv2.INTER_LINEAR, borderValue=255)
+    form_id, form, _seed, page_no, pages = _decode_qr(page, gray)
+    key = keys.get(form_id)
+    if key is None:
+        raise SheetError(
+            f"form {form} (id {form_id}) has no key in the key folder: "
+            "give the folder `exam build` wrote for these forms"
+        )
+    layout = L.sheet_pages([p.options for p in key.items], form_id=form_id, form=form, seed=None)
+    if not 1 <= page_no <= len(layout):
+        raise SheetError(f"page {page_no} is not a page of form {form}'s answer sheet")
+    sp = layout[page_no - 1]
+    dark = _darkness(page)
+    black = _black_level(dark)
+    centres = [(b.x, b.y) for col in sp.id_columns for b in col]
+    centres += [(b.x, b.y) for row in sp.rows for b in row.bubbles]
+    fills = _fills(dark, centres, black)
+    pending: list[tuple[int | None, int | None, str, dict[str, float], str]] = []
+    digits = []
+    i = 0
+    for d, col in enumerate(sp.id_columns, start=1):
+        labels = [b.label for b in col]
+        f = fills[i : i + len(col)]
+        i += len(col)
+        read, why = _classify(labels, f, t, one=True)
+        digits.append(read if len(read) == 1 and why is None else "?")
+        if why:
+            pending.append((None, d, read, dict(zip(labels, f, strict=True)), why))
+    candidate = "".join(digits)
+    answers: dict[int, str] = {}
+    for row in sp.rows:
+        labels = [b.label for b in row.bubbles]
+        f = fills[i : i + len(row.bubbles)]
+        i += len(row.bubbles)
+        read, why = _classify(labels, f, t, one=False)
+        answers[row.n] = read
+        if why:
+            pending.append((row.n, None, read, dict(zip(labels, f, strict=True)), why))
+    uncertain = [
+        Uncertain(source, page_no, candidate, item, digit, read, fl, why)
+        for item, digit, read, fl, why in pending
+    ]
+    return SheetRead(source, form_id, form, page_no, pages, candidate, answers, uncertain)
+
+
+def scan(
+    paths: Iterable[Path], keys: dict[str, FormKey], t: Thresholds | None = None
+) -> ScanReport:
+    """Read every picture; a picture that cannot be read is a failure, the rest go on."""
+    sheets: list[SheetRead] = []
+    failures: list[Failure] = []
+    skipped: list[str] = []
+    for path in paths:
+        pictures = load_pages(path)
+        for source, gray in pictures:
+            try:
+                sheets.append(read_sheet(gray, keys, source, t))
+            except SheetError as exc:
+                # A page of a scanned PDF with no corner squares is a question page.
+                if len(pictures) > 1 and "corner squares" in str(exc):
+                    skipped.append(source)
+                else:
+                    failures.append(Failure(source, str(exc)))
+    return ScanReport(sheets, failures, skipped)
+
+
+def responses(report: ScanReport, key: FormKey) -> tuple[str, list[str]]:
+    """The CSV `exam grade` reads (id, then one answer per item) for one form, and what
+    is wrong with the set of pages (a page missing, a page twice)."""
+    import csv
+    import io
+
+    mine = [s for s in report.sheets if s.form_id == key.form_id]
+    by_candidate: dict[str, dict[int, SheetRead]] = {}
+    problems: list[str] = []
+    for s in mine:
+        pages = by_candidate.setdefault(s.candidate, {})
+        if s.page in pages:
+            problems.append(
+                f"form {key.form}, candidate {s.candidate}: page {s.page} read twice "
+                f"({pages[s.page].source} and {s.source}); the first is used"
+            )
+            continue
+        pages[s.page] = s
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", *(str(p.n) for p in key.items)])
+    for cand, pages in by_candidate.items():
+        total = max(s.pages for s in pages.values())
+        missing = [p for p in range(1, total + 1) if p not in pages]
+        if missing:
+            problems.append(
+                f"form {key.form}, candidate {cand}: no picture of page(s) "
+                f"{', '.join(map(str, missing))}; those answers are blank"
+            )
+        answers: dict[int, str] = {}
+        for s in pages.values():
+            answers.update(s.answers)
+        writer.writerow([cand, *(answers.get(p.n, "") for p in key.items)])
+    return out.getvalue(), problems
