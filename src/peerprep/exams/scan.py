@@ -99,7 +99,9 @@ class Uncertain:
 
     @property
     def where(self) -> str:
-        return f"item {self.item}" if self.item is not None else f"ID digit {self.digit}"
+        if self.item is not None:
+            return f"item {self.item}"
+        return "candidate ID" if self.digit is None else f"ID digit {self.digit}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -378,15 +380,15 @@ def _classify(
     if filled:
         read = "".join(filled)
         if maybe:
-            return read, "a faint mark besides the filled one (erased, or a light second mark?)"
+            return read, "faint 2nd mark (erased?)"
         if len(filled) > 1:
-            return read, "double mark" if not one else "more than one digit filled"
+            return read, "double mark" if not one else "several digits"
         return read, None
     if maybe:
         top = max(f for _, f in maybe)
         read = "".join(lab for lab, f in maybe if f >= 0.75 * top)
-        return read, "light mark (between the empty and filled thresholds)"
-    return "", ("no digit filled" if one else None)
+        return read, "light mark"
+    return "", ("no digit" if one else None)
 
 
 def read_sheet(
@@ -425,7 +427,11 @@ def read_sheet(
         read, why = _classify(labels, f, t, one=True)
         digits.append(read if len(read) == 1 and why is None else "?")
         if why:
-            pending.append((None, d, read, dict(zip(labels, f, strict=True)), why))
+            # The three darkest digits say enough; ten numbers per row would not.
+            top = sorted(zip(labels, f, strict=True), key=lambda lf: -lf[1])[:3]
+            pending.append((None, d, read, dict(top), why))
+    if all(p[4] == "no digit" for p in pending) and len(pending) == len(sp.id_columns):
+        pending = [(None, None, "", {}, "no ID filled in")]
     candidate = "".join(digits)
     answers: dict[int, str] = {}
     for row in sp.rows:
@@ -474,10 +480,12 @@ def responses(report: ScanReport, key: FormKey) -> tuple[str, list[str]]:
     by_candidate: dict[str, dict[int, SheetRead]] = {}
     problems: list[str] = []
     for s in mine:
-        pages = by_candidate.setdefault(s.candidate, {})
+        # An ID with an unread digit cannot join pages: each such picture is its own row.
+        cand = s.candidate if "?" not in s.candidate else f"{s.candidate} ({s.source})"
+        pages = by_candidate.setdefault(cand, {})
         if s.page in pages:
             problems.append(
-                f"form {key.form}, candidate {s.candidate}: page {s.page} read twice "
+                f"form {key.form}, candidate {cand}: page {s.page} read twice "
                 f"({pages[s.page].source} and {s.source}); the first is used"
             )
             continue
