@@ -118,7 +118,7 @@ def fill_page(
             x += rng.uniform(-40, 40)
             y += rng.uniform(-15, 15)
             pts.append((x, y))
-        cv2.polylines(img, [np.int32(pts)], False, rng.randint(30, 90), 1)
+        cv2.polylines(img, [np.array(pts, dtype=np.int32)], False, rng.randint(30, 90), 1)
     return img, Truth(candidate, answers, frozenset(light), frozenset(smudged))
 
 
@@ -129,16 +129,21 @@ def photograph(img: Gray, rng: random.Random, *, angle: float | None = None) -> 
     theta = math.radians(angle if angle is not None else rng.uniform(-180, 180))
     sideways = abs(math.sin(theta)) > 0.7
     cw, ch = (2000, 1500) if sideways else (1500, 2000)
-    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]) - [w / 2, h / 2]
-    rot = np.float32([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    f32 = np.float32
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=f32) - [w / 2, h / 2]
+    rot = np.array(
+        [[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]], dtype=f32
+    )
     turned = corners @ rot.T
     span = turned.max(axis=0) - turned.min(axis=0)
     scale = rng.uniform(0.78, 0.92) * min(cw / span[0], ch / span[1])
     dst = turned * scale + [cw / 2, ch / 2]
-    dst += np.float32([[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)]) * (
+    dst += np.array([[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(4)], dtype=f32) * (
         0.04 * scale * min(w, h)
     )
-    warp = cv2.getPerspectiveTransform(np.float32(corners + [w / 2, h / 2]), np.float32(dst))
+    warp = cv2.getPerspectiveTransform(
+        corners + np.array([w / 2, h / 2], dtype=f32), np.array(dst, dtype=f32)
+    )
     table = rng.randint(40, 110)
     photo = cv2.warpPerspective(
         img, warp, (cw, ch), flags=cv2.INTER_AREA, borderValue=table
@@ -155,5 +160,6 @@ def photograph(img: Gray, rng: random.Random, *, angle: float | None = None) -> 
     photo = cv2.GaussianBlur(np.clip(photo, 0, 255).astype(np.uint8), (0, 0), rng.uniform(0.6, 1.3))
     ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(55, 85)])
     assert ok
-    out: Gray = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
-    return out
+    out = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
+    assert out is not None
+    return np.asarray(out, dtype=np.uint8)

@@ -80,9 +80,7 @@ def scan_pages(
     from peerprep.exams.scan_layout import sheet_pages, typst_pages
 
     form_id = form_id_of([(p.id, p.order) for p in positions])
-    pages = sheet_pages(
-        [p.options for p in positions], form_id=form_id, form=number, seed=seed
-    )
+    pages = sheet_pages([p.options for p in positions], form_id=form_id, form=number, seed=seed)
     return typst_pages(pages, title=title, form=number)
 
 

@@ -9,6 +9,8 @@ The tests read the codes back with zxing-cpp.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 # Per version, level M: (data codewords per block, blocks, EC codewords per block).
 # Versions 1-6 at level M have blocks of one size only.
 _BLOCKS_M: dict[int, tuple[int, int, int]] = {
@@ -54,12 +56,13 @@ def _rs_remainder(data: list[int], divisor: list[int]) -> list[int]:
 
 def _codewords(payload: bytes) -> tuple[int, list[int]]:
     """The smallest version that holds the payload, and its interleaved codewords."""
-    for version, (per_block, blocks, ec_len) in _BLOCKS_M.items():
-        capacity = per_block * blocks
-        if 4 + 8 + 8 * len(payload) <= capacity * 8:
-            break
-    else:
+    # The header is 4 bits of mode and 8 of length; then the bytes.
+    fits = [v for v, (n, k, _) in _BLOCKS_M.items() if 12 + 8 * len(payload) <= n * k * 8]
+    if not fits:
         raise ValueError(f"QR payload of {len(payload)} bytes is over {MAX_BYTES}")
+    version = fits[0]
+    per_block, blocks, ec_len = _BLOCKS_M[version]
+    capacity = per_block * blocks
     bits: list[int] = []
 
     def put(value: int, n: int) -> None:
@@ -91,7 +94,7 @@ def _penalty(m: list[list[bool]]) -> int:
     lines = m + [list(col) for col in zip(*m, strict=True)]
     for line in lines:
         run = 1
-        for a, b in zip(line, line[1:], strict=False):
+        for a, b in pairwise(line):
             if a == b:
                 run += 1
                 continue
@@ -162,10 +165,7 @@ def qr_matrix(payload: bytes) -> list[list[bool]]:
     best_score = 0
     for mask in range(8):
         m = [
-            [
-                v if fixed[y][x] else v ^ _mask_bit(mask, x, y)
-                for x, v in enumerate(row)
-            ]
+            [v if fixed[y][x] else v ^ _mask_bit(mask, x, y) for x, v in enumerate(row)]
             for y, row in enumerate(mod)
         ]
         _format_bits(m, mask)

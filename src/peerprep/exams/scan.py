@@ -304,9 +304,7 @@ def _upright(gray: Gray, corners: list[tuple[float, float]]) -> Any:
         img = np.float32(corners[k:] + corners[:k])
         to_img = cv2.getPerspectiveTransform(page, img)
         pts = cv2.perspectiveTransform(bar, to_img)[0]
-        vals = [
-            float(blur[min(h - 1, max(0, int(y))), min(w - 1, max(0, int(x)))]) for x, y in pts
-        ]
+        vals = [float(blur[min(h - 1, max(0, int(y))), min(w - 1, max(0, int(x)))]) for x, y in pts]
         scores.append(sum(vals) / len(vals))
     k = min(range(4), key=lambda i: scores[i])
     others = sorted(s for i, s in enumerate(scores) if i != k)
@@ -347,7 +345,7 @@ def _fills(dark: Any, centres: list[tuple[float, float]], black: float) -> list[
     """Mean darkness inside each bubble, as a share of the printed black's."""
     _cv2, np, _ = _modules()
     r = L.BUBBLE_R * SAMPLE_R * SCALE
-    span = int(math.ceil(r))
+    span = math.ceil(r)
     dy, dx = np.mgrid[-span : span + 1, -span : span + 1]
     inside = dx * dx + dy * dy <= r * r
     oy, ox = dy[inside], dx[inside]
@@ -374,9 +372,7 @@ def _classify(
 ) -> tuple[str, str | None]:
     """What a row (or ID column) says, and why a person should look at it, if they should."""
     filled = [lab for lab, f in zip(labels, fills, strict=True) if f >= t.filled]
-    maybe = [
-        (lab, f) for lab, f in zip(labels, fills, strict=True) if t.empty <= f < t.filled
-    ]
+    maybe = [(lab, f) for lab, f in zip(labels, fills, strict=True) if t.empty <= f < t.filled]
     if filled:
         read = "".join(filled)
         if maybe:
@@ -395,7 +391,7 @@ def read_sheet(
     gray: Gray, keys: dict[str, FormKey], source: str, t: Thresholds | None = None
 ) -> SheetRead:
     """Read one picture of an answer-sheet page. Raises SheetError when it cannot."""
-    cv2, np, _ = _modules()
+    cv2, _np, _ = _modules()
     t = t or Thresholds()
     corners = _find_fiducials(gray)
     to_page = _upright(gray, corners)

@@ -169,17 +169,36 @@ def typst_pages(pages: list[SheetPage], *, title: str, form: int) -> list[dict[s
             # [x, y, text, size, align]: x is the left edge ("l"), centre ("c") or right
             # edge ("r"); y the centre of the line.
             [ORIENT[0] + ORIENT[2] + 12, 44.0, f"Answer sheet · Form {form}", 13.0, "l"],
-            [ORIENT[0] + ORIENT[2] + 12, 60.0, f"{title} · page {sp.page} of {sp.pages}", 8.0,
-             "l"],
-            [72.0, 84.0, "Fill the bubble of your answer completely, with a dark pen or pencil;",
-             8.5, "l"],
-            [72.0, 96.0, "one bubble per question. Keep marks off the corner squares and the code.",
-             8.5, "l"],
+            [ORIENT[0] + ORIENT[2] + 12, 60.0, f"{title} · page {sp.page} of {sp.pages}", 8.0, "l"],
+            [
+                72.0,
+                84.0,
+                "Fill the bubble of your answer completely, with a dark pen or pencil;",
+                8.5,
+                "l",
+            ],
+            [
+                72.0,
+                96.0,
+                "one bubble per question. Keep marks off the corner squares and the code.",
+                8.5,
+                "l",
+            ],
             [72.0, 122.0, "Name:", 10.0, "l"],
-            [72.0, 138.0, "Candidate ID: write it in the boxes, then fill one bubble per column",
-             8.5, "l"],
-            [QR_BOX[0] + QR_BOX[2] / 2, QR_BOX[1] + QR_BOX[2] + 6, f"Form {form} · p. {sp.page}",
-             7.0, "c"],
+            [
+                72.0,
+                138.0,
+                "Candidate ID: write it in the boxes, then fill one bubble per column",
+                8.5,
+                "l",
+            ],
+            [
+                QR_BOX[0] + QR_BOX[2] / 2,
+                QR_BOX[1] + QR_BOX[2] + 6,
+                f"Form {form} · p. {sp.page}",
+                7.0,
+                "c",
+            ],
         ]
         for d in range(10):
             texts.append([ID_X0 - 14, ID_Y0 + d * ID_DY, str(d), 8.0, "c"])
@@ -192,9 +211,7 @@ def typst_pages(pages: list[SheetPage], *, title: str, form: int) -> list[dict[s
             for b in row.bubbles:
                 bubbles.append([b.x, b.y])
                 texts.append([b.x + LETTER_DX, b.y, b.label, 8.0, "c"])
-        boxes = [
-            [ID_X0 + c * ID_DX - 9, ID_BOX_Y, 18.0, 18.0] for c in range(ID_DIGITS)
-        ]
+        boxes = [[ID_X0 + c * ID_DX - 9, ID_BOX_Y, 18.0, 18.0] for c in range(ID_DIGITS)]
         out.append(
             {
                 "fiducials": [[x - FID_SIZE / 2, y - FID_SIZE / 2, FID_SIZE] for x, y in FIDUCIALS],
