@@ -142,7 +142,7 @@ def photograph(img: Gray, rng: random.Random, *, angle: float | None = None) -> 
         0.04 * scale * min(w, h)
     )
     warp = cv2.getPerspectiveTransform(
-        corners + np.array([w / 2, h / 2], dtype=f32), np.array(dst, dtype=f32)
+        (corners + np.array([w / 2, h / 2])).astype(f32), np.array(dst, dtype=f32)
     )
     table = rng.randint(40, 110)
     photo = cv2.warpPerspective(

@@ -323,9 +323,20 @@ def _decode_qr(page: Gray, gray: Gray) -> tuple[str, int, int | None, int, int]:
         max(0, int((y - pad) * SCALE)) : int((y + side + pad) * SCALE),
         max(0, int((x - pad) * SCALE)) : int((x + side + pad) * SCALE),
     ]
-    attempts = [crop, cv2.GaussianBlur(crop, (3, 3), 0), gray]
-    for img in attempts:
-        for code in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode):
+    # Cheapest first. A small or soft photo (a page far from the camera) still decodes
+    # once enlarged, where the modules are only 2 or 3 pixels wide.
+    big = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    attempts = [
+        (crop, zxingcpp.Binarizer.LocalAverage),
+        (big, zxingcpp.Binarizer.LocalAverage),
+        (big, zxingcpp.Binarizer.GlobalHistogram),
+        (gray, zxingcpp.Binarizer.LocalAverage),
+    ]
+    for img, binarizer in attempts:
+        codes = zxingcpp.read_barcodes(
+            img, formats=zxingcpp.BarcodeFormat.QRCode, binarizer=binarizer
+        )
+        for code in codes:
             parsed = L.parse_payload(code.text)
             if parsed is not None:
                 return parsed
