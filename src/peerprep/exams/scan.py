@@ -47,6 +47,16 @@ INSTALL_HINT = 'scanning needs the scan extra: pip install "peerprep[scan]"'
 EMPTY = 0.2
 FILLED = 0.45
 SAMPLE_R = 0.62  # of the bubble's radius: inside the printed ring, where the mark is
+# Points a block of bubbles, then each row of it, may sit off the flat page's geometry
+# (a curled sheet, a wide-angle lens): well under the 16 pt between rows.
+BLOCK_SHIFT = 7.0
+CHUNK, CHUNK_SHIFT = 5, 4.0
+GROUP_SHIFT = 2.0
+LOST_RINGS = 0.6  # a group whose rings hold less ink than this share of the page's median
+LOST_REASON = "bubbles not where printed (fold, curl?)"
+BAND_PAD = 5.0  # points around a group's bubbles where its marks may stray
+STRAY_INK = 0.35  # unexplained ink, in filled bubbles, that makes a group uncertain
+STRAY_REASON = "ink outside the bubbles"
 
 
 class ScanUnavailableError(PeerprepError):
@@ -352,6 +362,102 @@ def _darkness(page: Gray) -> Any:
     return 1.0 - np.minimum(page.astype(np.float32) / np.maximum(paper.astype(np.float32), 1), 1)
 
 
+def _ring_ink(dark: Any) -> Any:
+    """ring_ink[y, x]: the mean darkness on a bubble's printed circle centred at (x, y),
+    for every pixel at once (one correlation), so trying a position is a lookup."""
+    cv2, np, _ = _modules()
+    rad = L.BUBBLE_R * SCALE
+    half = math.ceil(rad) + 1
+    kernel = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
+    for a in np.linspace(0, 2 * np.pi, 48, endpoint=False):
+        kernel[round(half + rad * math.sin(a)), round(half + rad * math.cos(a))] += 1
+    return cv2.filter2D(cv2.blur(dark, (3, 3)), -1, kernel / kernel.sum())
+
+
+def _refine(
+    ring_ink: Any, groups: list[list[tuple[float, float]]]
+) -> tuple[list[list[tuple[float, float]]], list[float]]:
+    """The groups of one block (the rows of an answer column, the columns of the ID
+    grid), each moved onto its printed rings.
+
+    The four corners fix a flat page exactly; a curled sheet or a wide-angle lens moves
+    the middle by a few points, which would take the sampled disc off the bubble. So the
+    whole block first gets the shift (up to BLOCK_SHIFT points) that puts the most ink
+    under its printed circles, then each run of CHUNK groups (a page bends smoothly:
+    neighbours move together), then each group (up to GROUP_SHIFT more), smoothed with
+    its neighbours' so one odd row cannot wander off.
+
+    Also returns, per group, how much ink lies under its printed circles at the place
+    chosen: where that is low the rings were not found, and the row is not trusted.
+    """
+    _cv2, np, _ = _modules()
+    h, w = ring_ink.shape
+
+    def score(centres: Any, shifts: Any) -> Any:
+        pts = centres[None, :, :] + shifts[:, None, :]
+        xs = np.clip(np.rint(pts[..., 0]).astype(int), 0, w - 1)
+        ys = np.clip(np.rint(pts[..., 1]).astype(int), 0, h - 1)
+        return ring_ink[ys, xs].mean(axis=1)
+
+    def best_shift(centres: Any, around: Any, span_pt: float) -> Any:
+        span = int(span_pt * SCALE)
+        steps = range(-span, span + 1)
+        tries = around + np.array([(x, y) for y in steps for x in steps], dtype=np.float32)
+        # A slight preference for staying put: a row of filled bubbles has no ring to find.
+        s = score(centres, tries) - 0.001 * ((tries - around) ** 2).sum(axis=1)
+        return tries[int(np.argmax(s))]
+
+    arrays = [np.array(g, dtype=np.float32) * SCALE for g in groups]
+    block = best_shift(np.concatenate(arrays), np.zeros(2, np.float32), BLOCK_SHIFT)
+    shifts_list = []
+    for start in range(0, len(arrays), CHUNK):
+        part = arrays[start : start + CHUNK]
+        near = best_shift(np.concatenate(part), block, CHUNK_SHIFT)
+        shifts_list += [best_shift(c, near, GROUP_SHIFT) for c in part]
+    shifts = np.array(shifts_list)
+    out = []
+    quality = []
+    for i, group in enumerate(groups):
+        shift = np.median(shifts[max(0, i - 1) : i + 2], axis=0)
+        quality.append(float(score(arrays[i], shift[None, :])[0]))
+        dx, dy = shift / SCALE
+        out.append([(x + float(dx), y + float(dy)) for x, y in group])
+    return out, quality
+
+
+def _stray_ink(
+    dark: Any, groups: list[list[tuple[float, float]]], fills: list[list[float]], black: float
+) -> list[bool]:
+    """Per group, whether its band holds a mark's worth of ink more than its bubbles
+    explain: a mark beside its bubble, a bubble the geometry missed, a stray stroke.
+
+    The band around a group holds the printed rings and labels (alike for every group of
+    the same shape: the median says how much) plus the marks, which the bubbles' fills
+    account for. What is left over is ink the reading did not see; a row with a mark's
+    worth of it is shown to a person rather than trusted.
+    """
+    cv2, _np, _ = _modules()
+    total = cv2.integral(dark)
+    pad = (L.BUBBLE_R + BAND_PAD) * SCALE
+    bubble = math.pi * (L.BUBBLE_R * SCALE) ** 2
+    h, w = dark.shape
+    left: list[float] = []
+    shapes: list[tuple[int, bool]] = []
+    for group, f in zip(groups, fills, strict=True):
+        xs = [x * SCALE for x, _ in group]
+        ys = [y * SCALE for _, y in group]
+        x0, x1 = max(0, int(min(xs) - pad)), min(w, int(max(xs) + pad))
+        y0, y1 = max(0, int(min(ys) - pad)), min(h, int(max(ys) + pad))
+        ink = (total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]) / black
+        left.append(float(ink) - sum(f) * bubble)
+        shapes.append((len(group), xs[0] == xs[-1]))
+    stray = []
+    for i, shape in enumerate(shapes):
+        alike = sorted(v for v, s in zip(left, shapes, strict=True) if s == shape)
+        stray.append(left[i] - alike[len(alike) // 2] > STRAY_INK * bubble)
+    return stray
+
+
 def _fills(dark: Any, centres: list[tuple[float, float]], black: float) -> list[float]:
     """Mean darkness inside each bubble, as a share of the printed black's."""
     _cv2, np, _ = _modules()
@@ -421,9 +527,30 @@ def read_sheet(
     sp = layout[page_no - 1]
     dark = _darkness(page)
     black = _black_level(dark)
-    centres = [(b.x, b.y) for col in sp.id_columns for b in col]
-    centres += [(b.x, b.y) for row in sp.rows for b in row.bubbles]
+    ring_ink = _ring_ink(dark)
+    id_groups, id_quality = _refine(ring_ink, [[(b.x, b.y) for b in col] for col in sp.id_columns])
+    rows = [[(b.x, b.y) for b in row.bubbles] for row in sp.rows]
+    row_groups: list[list[tuple[float, float]]] = []
+    row_quality: list[float] = []
+    for c in range(L.ANSWER_COLS):  # neighbours for smoothing: the rows above and below
+        block = rows[c * L.ANSWER_ROWS : (c + 1) * L.ANSWER_ROWS]
+        if not block:  # the last page of a long form fills fewer columns
+            break
+        g, q = _refine(ring_ink, block)
+        row_groups += g
+        row_quality += q
+    # The printed rings of a group read about alike across the page; far fainter ones
+    # mean the bubbles were not found where they should be (a fold, a curl, a shadow).
+    typical = sorted(id_quality + row_quality)[len(id_quality + row_quality) // 2]
+    lost = [q < LOST_RINGS * typical for q in id_quality + row_quality]
+    centres = [p for g in id_groups + row_groups for p in g]
     fills = _fills(dark, centres, black)
+    per_group: list[list[float]] = []
+    j = 0
+    for g in id_groups + row_groups:
+        per_group.append(fills[j : j + len(g)])
+        j += len(g)
+    stray = _stray_ink(dark, id_groups + row_groups, per_group, black)
     pending: list[tuple[int | None, int | None, str, dict[str, float], str]] = []
     digits = []
     i = 0
@@ -432,6 +559,8 @@ def read_sheet(
         f = fills[i : i + len(col)]
         i += len(col)
         read, why = _classify(labels, f, t, one=True)
+        if why is None and (lost[d - 1] or stray[d - 1]):
+            why = LOST_REASON if lost[d - 1] else STRAY_REASON
         digits.append(read if len(read) == 1 and why is None else "?")
         if why:
             # The three darkest digits say enough; ten numbers per row would not.
@@ -441,11 +570,14 @@ def read_sheet(
         pending = [(None, None, "", {}, "no ID filled in")]
     candidate = "".join(digits)
     answers: dict[int, str] = {}
-    for row in sp.rows:
+    for r, row in enumerate(sp.rows):
         labels = [b.label for b in row.bubbles]
         f = fills[i : i + len(row.bubbles)]
         i += len(row.bubbles)
         read, why = _classify(labels, f, t, one=False)
+        g = len(sp.id_columns) + r
+        if why is None and (lost[g] or stray[g]):
+            why = LOST_REASON if lost[g] else STRAY_REASON
         answers[row.n] = read
         if why:
             pending.append((row.n, None, read, dict(zip(labels, f, strict=True)), why))
