@@ -37,14 +37,14 @@ def main() -> int:
 
     import cv2
     import yaml
+    from tests.conftest import items_for_all_tasks
+    from tests.scan_synth import fill_page, photograph, render_scan_pages
     from typer.testing import CliRunner
 
     from bench._timing import alternate, report
     from peerprep.cli import app
     from peerprep.exams.formkey import load_key
-    from peerprep.exams.scan import load_keys, scan
-    from tests.conftest import items_for_all_tasks
-    from tests.scan_synth import fill_page, photograph, render_scan_pages
+    from peerprep.exams.scan import ScanReport, load_keys, scan
 
     bank = tmp / "bank"
     bank.mkdir()
@@ -72,7 +72,7 @@ def main() -> int:
             cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)
         return time.perf_counter() - start
 
-    last = []
+    last: list[ScanReport] = []
 
     def scan_all() -> float:
         start = time.perf_counter()
@@ -100,9 +100,9 @@ def main() -> int:
     right = wrong = silent = 0
     ids = 0
     for sheet in rep.sheets:
-        truth = truths.get(sheet.candidate)
-        if truth is None:
+        if sheet.candidate not in truths:
             continue
+        truth = truths[sheet.candidate]
         ids += 1
         flagged = {u.item for u in sheet.uncertain}
         for i, want in enumerate(truth.answers, start=1):

@@ -90,8 +90,8 @@ def test_qr_codes_we_write_read_back_at_every_size() -> None:
         text = "".join(rng.choice("abcdefxyz0123456789:/") for _ in range(length))
         m = np.array(qr_matrix(text.encode()))
         img = np.pad(np.where(m, 0, 255).astype(np.uint8), 4, constant_values=255)
-        img = cv2.resize(img, None, fx=5, fy=5, interpolation=cv2.INTER_NEAREST)
-        assert [c.text for c in zxingcpp.read_barcodes(img)] == [text]
+        big = cv2.resize(img, None, fx=5, fy=5, interpolation=cv2.INTER_NEAREST)
+        assert [c.text for c in zxingcpp.read_barcodes(big)] == [text]
     with pytest.raises(ValueError, match="over"):
         qr_matrix(b"x" * (MAX_BYTES + 1))
 

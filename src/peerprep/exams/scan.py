@@ -248,7 +248,7 @@ def _find_fiducials(gray: Gray) -> list[tuple[float, float]]:
     found: list[tuple[float, float, float]] = []
     for c in contours:
         area = cv2.contourArea(c)
-        if not area_img * 2e-4 < area < area_img * 2e-2:
+        if not area_img * 8e-5 < area < area_img * 2e-2:
             continue
         (cx, cy), (rw, rh), _angle = cv2.minAreaRect(c)
         if rw * rh == 0 or not 0.6 < rw / rh < 1.6 or area / (rw * rh) < 0.85:
@@ -543,13 +543,13 @@ def read_sheet(
     # mean the bubbles were not found where they should be (a fold, a curl, a shadow).
     typical = sorted(id_quality + row_quality)[len(id_quality + row_quality) // 2]
     lost = [q < LOST_RINGS * typical for q in id_quality + row_quality]
-    centres = [p for g in id_groups + row_groups for p in g]
+    centres = [p for grp in id_groups + row_groups for p in grp]
     fills = _fills(dark, centres, black)
     per_group: list[list[float]] = []
     j = 0
-    for g in id_groups + row_groups:
-        per_group.append(fills[j : j + len(g)])
-        j += len(g)
+    for grp in id_groups + row_groups:
+        per_group.append(fills[j : j + len(grp)])
+        j += len(grp)
     stray = _stray_ink(dark, id_groups + row_groups, per_group, black)
     pending: list[tuple[int | None, int | None, str, dict[str, float], str]] = []
     digits = []
@@ -575,9 +575,9 @@ def read_sheet(
         f = fills[i : i + len(row.bubbles)]
         i += len(row.bubbles)
         read, why = _classify(labels, f, t, one=False)
-        g = len(sp.id_columns) + r
-        if why is None and (lost[g] or stray[g]):
-            why = LOST_REASON if lost[g] else STRAY_REASON
+        k = len(sp.id_columns) + r
+        if why is None and (lost[k] or stray[k]):
+            why = LOST_REASON if lost[k] else STRAY_REASON
         answers[row.n] = read
         if why:
             pending.append((row.n, None, read, dict(zip(labels, f, strict=True)), why))
