@@ -129,6 +129,16 @@ def test_layout_keeps_bubbles_apart_and_on_the_page() -> None:
     assert closest >= 2 * L.BUBBLE_R + 2
 
 
+def test_a_long_title_stops_short_of_the_qr_code() -> None:
+    pages = L.sheet_pages([4] * 10, form_id="x", form=3, seed=1)
+    data = L.typst_pages(pages, title="Spring cohort " * 20, form=3)[0]
+    raw = data["texts"]
+    assert isinstance(raw, list)
+    texts = [t[2] for t in raw]
+    line = next(t for t in texts if str(t).endswith("page 1 of 1"))
+    assert len(str(line)) <= L.TITLE_CHARS + len(" · page 1 of 1") and "…" in str(line)
+
+
 # ---------------------------------------------------------------- reading photos
 def _read_many(built: Built, sheets: int, seed: int) -> tuple[int, int, list[object], int]:
     keys = {built.key.form_id: built.key}

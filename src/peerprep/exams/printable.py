@@ -60,7 +60,8 @@ def form_data(
         "subtitle": f"{len(questions)} items · {minutes} minutes",
         "instructions": [
             f"You have {minutes} minutes for {len(questions)} questions.",
-            "Each question has one best answer. Mark it on the bubble answer sheet at the end.",
+            "Each question has one best answer. Mark it on the scannable answer sheet at the "
+            "end (the page with black corner squares).",
             "Answer every question: a blank counts as wrong.",
             "Do not write on the question pages if the form will be reused.",
         ],

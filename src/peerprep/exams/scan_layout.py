@@ -52,6 +52,7 @@ NUMBER_W = 22.0  # the item number, right-aligned in this width from the column'
 FIRST_BUBBLE_DX, BUBBLE_DX = 42.0, 28.0  # from the column's left; between options
 LETTER_DX = -11.0  # the option letter's centre, left of its bubble (never inside it)
 PER_PAGE = ANSWER_COLS * ANSWER_ROWS
+TITLE_CHARS = 56  # of the exam title, in 8 pt beside the heading, before the QR code
 
 
 @dataclass(frozen=True)
@@ -163,13 +164,15 @@ def _qr_runs(payload: str) -> tuple[float, list[list[float]]]:
 def typst_pages(pages: list[SheetPage], *, title: str, form: int) -> list[dict[str, object]]:
     """The shapes of each scan page as JSON data for templates/scan_sheet.typ."""
     out: list[dict[str, object]] = []
+    # A long title would run under the QR code: the sheet shows its start.
+    short = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
     for sp in pages:
         module, runs = _qr_runs(sp.payload)
         texts: list[list[object]] = [
             # [x, y, text, size, align]: x is the left edge ("l"), centre ("c") or right
             # edge ("r"); y the centre of the line.
             [ORIENT[0] + ORIENT[2] + 12, 44.0, f"Answer sheet · Form {form}", 13.0, "l"],
-            [ORIENT[0] + ORIENT[2] + 12, 60.0, f"{title} · page {sp.page} of {sp.pages}", 8.0, "l"],
+            [ORIENT[0] + ORIENT[2] + 12, 60.0, f"{short} · page {sp.page} of {sp.pages}", 8.0, "l"],
             [
                 72.0,
                 84.0,
