@@ -5,7 +5,8 @@ The page is the real one: `exam build`'s PDF, its scan page rasterised by pypdfi
 On it go pen marks (filled ellipses, off-centre, with gaps where the pen skipped), some
 light marks, double marks, erasure smudges and stray strokes; then the photo: the sheet
 turned by any angle (upside down too), seen at an angle (perspective), on a dark table,
-under uneven light, with sensor noise, blur and JPEG compression.
+under uneven light, through a lens that bows straight lines a little, with sensor
+noise, blur and JPEG compression.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ def fill_page(
 
 
 def photograph(img: Gray, rng: random.Random, *, angle: float | None = None) -> Gray:
-    """The page as a phone sees it: turned, at an angle, on a table, uneven light,
-    noise, blur, JPEG."""
+    """The page as a phone sees it: turned, at an angle, on a table, uneven light, lens
+    distortion, noise, blur, JPEG."""
     h, w = img.shape
     theta = math.radians(angle if angle is not None else rng.uniform(-180, 180))
     sideways = abs(math.sin(theta)) > 0.7
@@ -156,6 +157,15 @@ def photograph(img: Gray, rng: random.Random, *, angle: float | None = None) -> 
     sx, sy = rng.uniform(0, cw), rng.uniform(0, ch)  # a soft shadow, a hand or a phone
     shadow = 1 - 0.25 * np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * (0.2 * cw) ** 2))
     photo = photo * light * shadow
+    # A phone lens's leftover barrel distortion (or a sheet not quite flat): straight
+    # lines bow, so the four corners alone no longer place the middle exactly.
+    k = rng.uniform(0, 0.05)
+    cx, cy, r0 = cw / 2, ch / 2, math.hypot(cw, ch) / 2
+    dx, dy = (xx - cx) / r0, (yy - cy) / r0
+    bend = 1 + k * (dx * dx + dy * dy)
+    photo = cv2.remap(
+        photo, cx + dx * bend * r0, cy + dy * bend * r0, cv2.INTER_LINEAR, borderValue=table
+    )
     photo += np.float32(np.random.default_rng(rng.randrange(2**32)).normal(0, 5, photo.shape))
     photo = cv2.GaussianBlur(np.clip(photo, 0, 255).astype(np.uint8), (0, 0), rng.uniform(0.6, 1.3))
     ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(55, 85)])
