@@ -336,9 +336,11 @@ def _decode_qr(page: Gray, gray: Gray) -> tuple[str, int, int | None, int, int]:
     # Cheapest first. A small or soft photo (a page far from the camera) still decodes
     # once enlarged, where the modules are only 2 or 3 pixels wide.
     big = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    sharp = cv2.addWeighted(big, 2.0, cv2.GaussianBlur(big, (0, 0), 3), -1.0, 0)
     attempts = [
         (crop, zxingcpp.Binarizer.LocalAverage),
         (big, zxingcpp.Binarizer.LocalAverage),
+        (sharp, zxingcpp.Binarizer.LocalAverage),
         (big, zxingcpp.Binarizer.GlobalHistogram),
         (gray, zxingcpp.Binarizer.LocalAverage),
     ]

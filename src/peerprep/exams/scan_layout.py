@@ -35,7 +35,7 @@ FIDUCIALS: tuple[tuple[float, float], ...] = (
 # land for the three wrong turns are blank paper (left and right margins, bottom strip).
 ORIENT = (FID_INSET + FID_SIZE + 14.0, FID_INSET + 7.0, 40.0, 10.0)  # x, y, w, h
 
-QR_BOX = (458.0, 58.0, 92.0)  # x, y, side, quiet zone included
+QR_BOX = (446.0, 54.0, 104.0)  # x, y, side, quiet zone included: ~2.8 pt a module
 QR_QUIET = 4  # modules of blank margin the standard asks for
 
 BUBBLE_R = 6.0  # radius: 12 pt (4.2 mm) across, room for a pen stroke
