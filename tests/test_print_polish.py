@@ -83,3 +83,14 @@ def test_pdf_last_question_never_sits_alone_and_the_key_marks_the_keyed_option(
     assert holding_last and len(holding_last[0]) >= 2, holding_last
     key = "".join(_pages(out / "form-1-key.pdf"))
     assert key.count("(key") == items
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_every_answer_sheet_page_has_the_name_and_id_fields(tmp_path: Path, large: bool) -> None:
+    out = tmp_path / "f"
+    args = ["exam", "build", "-o", str(out), "--items", "120", "--seed", "3"]
+    r = CliRunner().invoke(app, args + (["--large-print"] if large else []))
+    assert r.exit_code == 0, r.output
+    sheets = [pg for pg in _pages(out / "form-1.pdf") if pg.lstrip().startswith("Answer sheet")]
+    assert len(sheets) >= (5 if large else 2)
+    assert all("Name" in pg and "ID" in pg for pg in sheets)

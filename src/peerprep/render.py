@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from peerprep.engine.score import ScoreReport, Tally
     from peerprep.engine.session import Feedback
     from peerprep.exams.grade import ClassGrade, GradeReport, RowProblem
+    from peerprep.exams.scan import ScanReport
     from peerprep.exams.session import ExamSession
     from peerprep.lint import LintReport
     from peerprep.models import Blueprint, Question
@@ -818,6 +819,55 @@ class Renderer:
             soft_wrap=True,
         )
 
+    def scan_report(self, rep: ScanReport) -> None:
+        """`exam scan`: the sheets read, then every mark a person must confirm."""
+        t = Table(title=f"{len(rep.sheets)} answer sheet page(s) read", title_justify="left")
+        for col in ("Picture", "Form", "Page", "Candidate", "Answered", "To confirm"):
+            t.add_column(col, justify="left" if col in ("Picture", "Candidate") else "right")
+        for sh in rep.sheets:
+            t.add_row(
+                _m(sh.source),
+                str(sh.form),
+                f"{sh.page}/{sh.pages}",
+                _m(sh.candidate),
+                str(sum(1 for a in sh.answers.values() if a)),
+                str(len(sh.uncertain)) if sh.uncertain else "",
+            )
+        self.console.print(t)
+        unsure = rep.uncertain
+        if unsure:
+            u = Table(
+                title=f"{len(unsure)} mark(s) to confirm on the paper (fill 0 = blank, "
+                "1 = as dark as the corner squares)",
+                title_justify="left",
+            )
+            for col in ("Picture", "Page", "Candidate", "Where", "Read as", "Fills", "Why"):
+                u.add_column(col, no_wrap=col in ("Where", "Read as"))
+            for m in unsure:
+                u.add_row(
+                    _m(m.sheet),
+                    str(m.page),
+                    _m(m.candidate),
+                    m.where,
+                    _m(m.read) or "(blank)",
+                    " ".join(f"{k}{v:.2f}".replace("0.", ".") for k, v in m.fills.items()),
+                    _m(m.reason),
+                )
+            self.console.print(u)
+        for f in rep.failures:
+            self.err.print(f"[yellow]{_m(f.source)}:[/] {_m(f.message)}", soft_wrap=True)
+        for p in rep.problems:
+            self.err.print(f"[yellow]note:[/] {_m(p)}", soft_wrap=True)
+        if rep.skipped:
+            self.console.print(f"[dim]No answer sheet on {len(rep.skipped)} PDF page(s).[/]")
+        for form, path in rep.written.items():
+            self.console.print(f"[green]✓[/] Form {form} responses: {_m(path)}")
+        if unsure:
+            self.console.print(
+                "[yellow]Check each mark above on the paper and correct its cell in the CSV "
+                "before `peerprep exam grade`.[/]"
+            )
+
     def row_problems(self, source: object, problems: list[RowProblem]) -> None:
         """Skipped rows of a responses CSV, one `file:line: message` each, on stderr."""
         for p in problems:
@@ -1096,6 +1146,7 @@ _HUMAN: dict[str, str] = {
     "plan": "plan",
     "exam.build": "build_summary",
     "exam.grade": "grade_report",
+    "exam.scan": "scan_report",
     "exam.history": "exam_history",
     "exam.report": "exam_report",
 }

@@ -331,6 +331,7 @@ def build(
                 kind=kind,
                 multiplier=time_multiplier,
                 large_print=large_print,
+                seed=seed,
             ),
         )
         for form in fs.forms
@@ -623,3 +624,85 @@ def report(
     b, _store, hist, r = with_history(bank, domains, progress, profile)
     chosen = pick(past_exams(hist, b), number)
     r.report("exam.report", ExamReport(chosen, b), "json" if json else "rich")
+
+
+@app.command("scan")
+def scan(
+    key_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder `exam build` wrote: its form-N-key.json files.",
+            file_okay=False,
+            exists=True,
+        ),
+    ],
+    photos: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Phone photos (JPEG, PNG) or scanned PDFs of the answer sheets.",
+            dir_okay=False,
+            exists=True,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Responses CSV for `exam grade` (several forms: one file each, -form-N added).",
+        ),
+    ] = Path("responses.csv"),
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            "--threshold",
+            metavar="EMPTY,FILLED",
+            help="Bubble darkness (0-1) below which a bubble is blank, and from which it is "
+            "filled; between is reported to confirm (default 0.2,0.45).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing responses CSV.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Read filled answer sheets from photos or scans into a responses CSV; list every
+    uncertain mark for you to confirm (needs `pip install "peerprep[scan]"`)."""
+    from peerprep.atomic import atomic_write
+    from peerprep.cli.env import current
+    from peerprep.errors import InvalidInputError
+    from peerprep.exams import scan as scanner
+
+    scanner.require_scan_extra()
+    t = scanner.Thresholds()
+    if threshold is not None:
+        try:
+            empty, filled = (float(v) for v in threshold.split(","))
+        except ValueError:
+            raise InvalidInputError(
+                f"--threshold takes two numbers, EMPTY,FILLED (like 0.2,0.45), not {threshold!r}"
+            ) from None
+        t = scanner.Thresholds(empty, filled)
+    keys = scanner.load_keys(key_dir)
+    report = scanner.scan(photos, keys, t)
+    forms = sorted({s.form_id for s in report.sheets}, key=lambda f: keys[f].form)
+    targets = {
+        f: output
+        if len(forms) == 1
+        else output.with_name(f"{output.stem}-form-{keys[f].form}{output.suffix}")
+        for f in forms
+    }
+    taken = [str(p) for p in targets.values() if p.exists()]
+    if taken and not force:
+        raise InvalidInputError(
+            f"{', '.join(taken)} exists (it may hold your corrections); use --force to replace it"
+        )
+    for form_id, path in targets.items():
+        text, problems = scanner.responses(report, keys[form_id])
+        atomic_write(path, text.encode(), mode=SHARED_FILE_MODE)
+        report.written[keys[form_id].form] = str(path)
+        report.problems += problems
+    current().renderer().report("exam.scan", report, "json" if json else "rich")
+    if report.failures or not report.sheets:
+        raise typer.Exit(1)

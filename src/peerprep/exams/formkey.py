@@ -146,7 +146,9 @@ def fingerprint(bank: Bank, item_ids: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def _form_id(positions: Sequence[tuple[str, str]]) -> str:
+def form_id_of(positions: Sequence[tuple[str, str]]) -> str:
+    """A form's id from its (item id, printed order) pairs: FormKey.form_id, and what the
+    scan page's QR code carries."""
     text = "\n".join(f"{item_id} {order}" for item_id, order in positions)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -184,7 +186,7 @@ def build_key(
     return FormKey(
         format=FORM_KEY_FORMAT,
         version=FORM_KEY_VERSION,
-        form_id=_form_id([(p.id, p.order) for p in positions]),
+        form_id=form_id_of([(p.id, p.order) for p in positions]),
         form=number,
         title=title,
         seed=seed,
@@ -229,7 +231,7 @@ def migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": data.get("format"),
         "version": FORM_KEY_VERSION,
-        "form_id": _form_id(positions),
+        "form_id": form_id_of(positions),
         "form": form,
         "title": data.get("title"),
         "seed": data.get("seed"),

@@ -18,7 +18,7 @@ from typing import Any
 
 from peerprep.bank import Bank
 from peerprep.constants import OPTION_LETTERS
-from peerprep.exams.formkey import key_positions
+from peerprep.exams.formkey import KeyPosition, form_id_of, key_positions
 from peerprep.exams.forms import Form
 
 NOTICE = (
@@ -38,6 +38,7 @@ def form_data(
     kind: str,
     multiplier: float = 1.0,
     large_print: bool = False,
+    seed: int | None = None,
 ) -> dict[str, object]:
     """What the template (or the Markdown writer) prints; `minutes` already includes
     any extended time, and `multiplier` only makes the form say so."""
@@ -46,7 +47,8 @@ def form_data(
     time = f"{minutes} minutes{extended(multiplier)}"
     questions = []
     # Positions, printed order and key letters come from the same place as key.json's.
-    for pos in key_positions(bank, form.items):
+    positions = key_positions(bank, form.items)
+    for pos in positions:
         q = bank.get(pos.id)
         notes = [
             q.rationale.answer if k == q.answer else q.rationale.distractors.get(k, "")
@@ -72,13 +74,29 @@ def form_data(
         "large_print": large_print,
         "instructions": [
             f"You have {time} for {len(questions)} questions.",
-            "Each question has one best answer. Mark it on the answer sheet (last page).",
+            "Each question has one best answer. Mark it on the scannable answer sheet at the "
+            "end (the page with black corner squares).",
             "Answer every question: a blank counts as wrong.",
             "Do not write on the question pages if the form will be reused.",
         ],
         "notice": NOTICE,
         "questions": questions,
+        "scan": scan_pages(form.number, positions, title=title, seed=seed)
+        if kind == "form"
+        else [],
     }
+
+
+def scan_pages(
+    number: int, positions: list[KeyPosition], *, title: str, seed: int | None
+) -> list[dict[str, object]]:
+    """The machine-readable answer sheet's shapes (exams/scan_layout.py), its QR code
+    naming the key's form id, so `exam scan` finds the key that grades it."""
+    from peerprep.exams.scan_layout import sheet_pages, typst_pages
+
+    form_id = form_id_of([(p.id, p.order) for p in positions])
+    pages = sheet_pages([p.options for p in positions], form_id=form_id, form=number, seed=seed)
+    return typst_pages(pages, title=title, form=number)
 
 
 _local = threading.local()
@@ -91,7 +109,9 @@ def _compiler() -> Any:
     if compiler is None:
         import typst  # heavy: only `exam build` pays for it
 
-        compiler = _local.compiler = typst.Compiler()
+        # The templates folder is the root, so form.typ can import scan_sheet.typ.
+        root = resources.files("peerprep.exams").joinpath("templates")
+        compiler = _local.compiler = typst.Compiler(root=str(root))
     return compiler
 
 
