@@ -419,20 +419,10 @@ def render_pdf(data: Data) -> bytes:
 
 
 def render_pdfs(datas: list[Data], on_done: Callable[[], None] = lambda: None) -> list[bytes]:
-    """Compiled on up to 4 threads: Typst releases the GIL while it lays out a page."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
+    """Class and candidate reports, compiled in parallel like the forms."""
+    from peerprep.exams.printable import in_parallel
 
-    def one(data: Data) -> bytes:
-        pdf = render_pdf(data)
-        on_done()
-        return pdf
-
-    workers = max(1, min(4, os.cpu_count() or 1, len(datas)))
-    if workers == 1:
-        return [one(d) for d in datas]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(one, datas))
+    return in_parallel(render_pdf, datas, on_done)
 
 
 # ---------------------------------------------------------------- CSV tables
