@@ -91,7 +91,9 @@ def draw(
         codes = [t.strip().upper() for t in tasks]
         unknown = [t for t in codes if t not in by_task]
         if unknown:
-            raise InvalidInputError(f"unknown task code {', '.join(unknown)}; {bp.task_choices()}")
+            raise InvalidInputError(
+                f"unknown task code {', '.join(u or repr(u) for u in unknown)}; {bp.task_choices()}"
+            )
         pool = {t: by_task[t] for t in codes}
         picked = _from_pool(pool, count, rng, what=f"task {', '.join(codes)}", prefer=prefer)
         if len(picked) < count and only is None:
