@@ -46,6 +46,10 @@ CHAIN = [
         "after-pass6/blind",
         "after-pass7/blind",
         "after-pass7-fix-recheck",
+        "final-sample/blind",
+        "final-sample-fix-recheck",
+        "final-sample-fix-recheck-2",
+        "final-sample-fix-recheck-3",
     )
 ]
 
