@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from peerprep.text import printable
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -40,13 +42,20 @@ def restore(text: str) -> str:
 
 
 class SafeWriter:
-    """`csv.writer` with every cell neutralised."""
+    """`csv.writer` with every cell neutralised and made printable.
+
+    Control characters in a cell (an ESC from a candidate id, a bidi override from an
+    imported stem) become visible stand-ins (`text.printable`; newlines and tabs stay),
+    so a CSV shown with `cat` or opened in an editor cannot act on the terminal.
+    """
 
     def __init__(self, out: TextIO) -> None:
         self._writer: Any = csv.writer(out)
 
     def writerow(self, row: Iterable[object]) -> None:
-        self._writer.writerow([neutralise(c) for c in row])
+        self._writer.writerow(
+            [neutralise(printable("" if c is None else str(c), multiline=True)) for c in row]
+        )
 
 
 def writer(out: TextIO) -> SafeWriter:

@@ -304,6 +304,7 @@ def build(
         raise InvalidInputError(f"--format {fmt!r} is not one of: pdf, md")
     if output.exists() and any(output.iterdir()) and not force:
         raise InvalidInputError(f"{output} exists and is not empty; use --force to write into it")
+    earlier = _earlier_forms(output)  # read before this build writes its own keys
     b = load_bank(bank, domains)
     n = items or b.blueprint.exam.items
     minutes = round(b.blueprint.exam.minutes * n / b.blueprint.exam.items)
@@ -351,31 +352,44 @@ def build(
         key = key_document(b, form, title=title, seed=seed, minutes=minutes)
         atomic_write(key_path, jsonlib.dumps(key, indent=2).encode(), mode=SHARED_FILE_MODE)
         written.append(str(key_path))
-    stale = _stale_form_files(output, written)
+    stale = _stale_form_files(output, written, earlier)
     for old in stale:
         old.unlink()
     if stale:
         names = ", ".join(p.name for p in stale)
         r.note(
-            f"[yellow]Removed {len(stale)} file(s) of an earlier, larger build: {literal(names)}[/]"
+            f"[yellow]Removed {len(stale)} file(s) left by an earlier build: {literal(names)}[/]"
         )
     result = BuildResult(forms, n, seed, fs.per_domain, fs.overlap(), written)
     r.report("exam.build", result, "json" if json else "rich")
 
 
-def _stale_form_files(output: Path, written: list[str]) -> list[Path]:
-    """Form files (form-N.pdf, form-N-key.md, form-N-key.json, ...) in `output` that this
-    build did not write: left by an earlier build with more forms or another format, they
-    would be graded or printed by mistake. Only our own file names are ever touched."""
+def _earlier_forms(output: Path) -> set[str]:
+    """Form numbers an earlier build left in `output` (each build writes form-N-key.json)."""
     import re
 
-    ours = re.compile(r"form-\d+(-key)?\.(pdf|md|json)")
+    if not output.is_dir():
+        return set()
+    keys = (re.fullmatch(r"form-(\d+)-key\.json", p.name) for p in output.iterdir())
+    return {m.group(1) for m in keys if m}
+
+
+def _stale_form_files(output: Path, written: list[str], earlier: set[str]) -> list[Path]:
+    """Files of an earlier build's forms (form-N.pdf, form-N-key.md, form-N-key.json, ...
+    for a form N that build made) that this build did not write: with more forms or
+    another format, they would be printed or graded by mistake. A file with our naming
+    but no key of its own beside it (a trainer's own form-9.pdf) is not ours: kept."""
+    import re
+
+    ours = re.compile(r"form-(\d+)(-key)?\.(pdf|md|json)")
     keep = {Path(w).name for w in written}
-    return sorted(
-        p
-        for p in output.iterdir()
-        if p.is_file() and not p.is_symlink() and ours.fullmatch(p.name) and p.name not in keep
-    )
+    stale = []
+    for p in output.iterdir():
+        m = ours.fullmatch(p.name)
+        built = m is not None and m.group(1) in earlier
+        if built and p.name not in keep and p.is_file() and not p.is_symlink():
+            stale.append(p)
+    return sorted(stale)
 
 
 @app.command("grade")
@@ -668,7 +682,7 @@ def scan(
     json: JsonOpt = False,
 ) -> None:
     """Read filled answer sheets from photos or scans into a responses CSV; list every
-    uncertain mark for you to confirm (needs `pip install "peerprep[scan]"`)."""
+    uncertain mark for you to confirm (needs `pip install "peerprep\\[scan]"`)."""
     from peerprep.atomic import atomic_write
     from peerprep.cli.env import current
     from peerprep.errors import InvalidInputError

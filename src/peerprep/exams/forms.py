@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from peerprep.bank import Bank
-from peerprep.blueprint import allocate
 from peerprep.constants import form_minutes
 from peerprep.engine.draw import Presented, draw, present
 from peerprep.exams.formkey import FormKey, build_key
@@ -58,8 +57,12 @@ def build_forms(bank: Bank, *, forms: int, items: int, seed: int) -> FormSet:
         ids = draw(bank, rng, count=items, prefer=bank.ids - used, notes=notes)
         used.update(ids)
         out.append(Form(n, present(bank, ids, rng)))
-    length = len(out[0].items) if out else items
-    per_domain = allocate(length, {d.code: d.weight for d in bank.blueprint.domains})
+    # What the forms hold, not what the weights asked for: a small bank departs from them.
+    first = out[0].ids if out else []
+    per_domain = {
+        d.code: sum(bank.blueprint.domain_of(bank.get(i).task).code == d.code for i in first)
+        for d in bank.blueprint.domains
+    }
     return FormSet(out, seed, per_domain, tuple(dict.fromkeys(notes)))
 
 

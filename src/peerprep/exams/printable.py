@@ -76,15 +76,22 @@ def form_data(
         "large_print": large_print,
         "instructions": [
             f"You have {time} for {len(questions)} questions.",
-            "Each question has one best answer. Mark it on the scannable answer sheet at the "
-            "end (the page with black corner squares).",
+            (
+                "Each question has one best answer. Mark it on the large-print answer sheet "
+                "at the end."
+                if large_print
+                else "Each question has one best answer. Mark it on the scannable answer sheet "
+                "at the end (the page with black corner squares)."
+            ),
             "Answer every question: a blank counts as wrong.",
             "Do not write on the question pages if the form will be reused.",
         ],
         "notice": NOTICE,
         "questions": questions,
+        # Large print is marked by hand on its own big-bubble sheet (graded by typing the
+        # answers into a CSV); the scannable sheet's geometry is fixed, so it is left out.
         "scan": scan_pages(form.number, positions, title=title, seed=seed)
-        if kind == "form"
+        if kind == "form" and not large_print
         else [],
     }
 

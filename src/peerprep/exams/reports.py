@@ -439,6 +439,9 @@ def _num(x: float | None, digits: int = 3) -> str:
     return "" if x is None else f"{x:.{digits}f}"
 
 
+# Only something shaped like an address goes in the e-mail columns ("@cmd|calc" is not).
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
 GRADEBOOK_ID_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
@@ -485,7 +488,7 @@ def csv_tables(grade: ClassGrade) -> dict[str, str]:
             )
             for d, pct in c.by_domain.items():
                 doms.append([f, c.id, d, per[d], round(pct * per[d] / 100), _num(pct, 1)])
-            email = c.id if "@" in c.id else ""
+            email = c.id if _EMAIL.fullmatch(c.id) else ""
             book.append([c.id, "", c.id, email, "", c.id, email, _num(c.percent, 1)])
         for it in rep.items:
             items.append(

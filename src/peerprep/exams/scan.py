@@ -614,8 +614,9 @@ def scan(
 def responses(report: ScanReport, key: FormKey) -> tuple[str, list[str]]:
     """The CSV `exam grade` reads (id, then one answer per item) for one form, and what
     is wrong with the set of pages (a page missing, a page twice)."""
-    import csv
     import io
+
+    from peerprep import csvcells
 
     mine = [s for s in report.sheets if s.form_id == key.form_id]
     by_candidate: dict[str, dict[int, SheetRead]] = {}
@@ -632,7 +633,7 @@ def responses(report: ScanReport, key: FormKey) -> tuple[str, list[str]]:
             continue
         pages[s.page] = s
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out)  # ids and file names are data: neutralised, printable
     writer.writerow(["id", *(str(p.n) for p in key.items)])
     for cand, pages in by_candidate.items():
         total = max(s.pages for s in pages.values())

@@ -234,8 +234,8 @@ def _format_marker(head: str) -> tuple[str, bool]:
 def _text(raw: str, is_html: bool) -> str:
     """GIFT text as plain text: unescaped, HTML tags dropped (and entities decoded) when
     the question is [html] or carries tags, whitespace made single spaces."""
-    text = unescape(raw)
-    if is_html or _TAG.search(text):
+    text, marked_html = _format_marker(unescape(raw))
+    if is_html or marked_html or _TAG.search(text):
         text = html.unescape(_TAG.sub("", _BREAK.sub(" ", text)))
         text = " ".join(text.split())
     return text

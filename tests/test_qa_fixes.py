@@ -1,0 +1,85 @@
+"""Defects an outside-style test pass found in issue 14's features, each pinned."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from peerprep import csvcells
+from peerprep.bank import load_bank
+from peerprep.blueprint import load_blueprint
+from peerprep.cli import app
+from peerprep.exams.forms import build_forms
+from peerprep.exams.reports import _EMAIL
+from peerprep.export.importers import from_gift
+from tests.conftest import WriteBank, items_for_all_tasks
+
+BP = load_blueprint()
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "120"})
+
+
+def test_csv_cells_show_control_characters_instead_of_sending_them() -> None:
+    out = io.StringIO()
+    csvcells.writer(out).writerow(["\x1b[31mRED\x1b[0m", "\x1b]0;pwned\x07", "two\nlines"])
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "␛[31mRED␛[0m" in text and "two\nlines" in text
+
+
+def test_gift_format_marker_inside_an_answer_is_dropped() -> None:
+    good, problems = from_gift(
+        "::Q1::A question stem here {\n=%100%[html]<p>Listen first</p>#Good.\n"
+        "~[markdown]Talk first #No.\n~Wait #No.\n####Why.\n}",
+        "set.gift",
+        BP,
+        task="I1",
+    )
+    assert not problems, problems
+    assert good[0]["options"] == {"A": "Listen first", "B": "Talk first", "C": "Wait"}
+
+
+def test_build_summary_counts_what_the_forms_hold(write_bank: WriteBank) -> None:
+    only_iv = [i for i in items_for_all_tasks(1) if i["task"].startswith("IV")][:9]
+    bank = load_bank(write_bank(a=only_iv), BP, use_cache=False)
+    fs = build_forms(bank, forms=1, items=10, seed=1)
+    assert fs.per_domain == {"I": 0, "II": 0, "III": 0, "IV": 9}
+
+
+def test_force_keeps_a_form_file_no_build_wrote(tmp_path: Path) -> None:
+    out = tmp_path / "f"
+    assert run("exam", "build", "-o", str(out), "--items", "5", "--forms", "2", "--format",
+               "md").exit_code == 0  # fmt: skip
+    (out / "form-9.pdf").write_bytes(b"%PDF-1.4 my own")
+    r = run("exam", "build", "-o", str(out), "--items", "5", "--format", "md", "--force")
+    assert r.exit_code == 0, r.output
+    assert (out / "form-9.pdf").exists() and not (out / "form-2.md").exists()
+    assert "left by an earlier build" in " ".join(r.output.split())
+
+
+def test_only_real_addresses_go_to_the_email_columns() -> None:
+    assert _EMAIL.fullmatch("ana.lopez@example.org")
+    assert not _EMAIL.fullmatch("@cmd|calc") and not _EMAIL.fullmatch("a@b")
+
+
+def test_large_print_forms_have_one_answer_sheet(tmp_path: Path) -> None:
+    out = tmp_path / "f"
+    r = run("exam", "build", "-o", str(out), "--items", "10", "--large-print")
+    assert r.exit_code == 0, r.output
+    from pypdf import PdfReader
+
+    pages = [p.extract_text() for p in PdfReader(out / "form-1.pdf").pages]
+    sheets = [p for p in pages if p.lstrip().startswith("Answer sheet")]
+    assert len(sheets) == 1 and "large-print answer sheet" in " ".join(pages[0].split())
+    assert json.loads((out / "form-1-key.json").read_text())["items"]
+
+
+def test_scan_help_names_the_extra() -> None:
+    r = run("exam", "scan", "-h")
+    assert "peerprep[scan]" in r.output
