@@ -83,3 +83,70 @@ def test_large_print_forms_have_one_answer_sheet(tmp_path: Path) -> None:
 def test_scan_help_names_the_extra() -> None:
     r = run("exam", "scan", "-h")
     assert "peerprep[scan]" in r.output
+
+
+# ---------------------------------------------------------------- candidate-side fixes
+def test_a_closed_terminal_ends_a_session_like_ctrl_c() -> None:
+    import os
+    import signal
+
+    import pytest
+
+    from peerprep.practice import hangup_as_interrupt, interrupts_deferred
+
+    old = signal.getsignal(signal.SIGHUP)
+    try:
+        hangup_as_interrupt()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGHUP)
+        # during a save it is held until the write is done, then delivered
+        done = []
+
+        def save() -> None:
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGHUP)
+                done.append("write finished")
+
+        with pytest.raises(KeyboardInterrupt):
+            save()
+        assert done == ["write finished"]
+    finally:
+        signal.signal(signal.SIGHUP, old)
+
+
+def test_plan_refuses_a_date_years_away() -> None:
+    r = run("plan", "--exam-date", "9999-12-31")
+    assert r.exit_code == 2 and "is the year right?" in " ".join(r.stderr.split())
+
+
+def test_ctrl_c_at_the_retry_offer_exits_130(write_bank: WriteBank, tmp_path: Path) -> None:
+    from peerprep.cli.quiz import QuizRequest, start_quiz
+    from tests.test_practice import FakeEnv, _right
+
+    root = write_bank(a=items_for_all_tasks(2))
+    wrong = ["A" if k != "A" else "B" for k in _right(root, 4, 1)]
+
+    class Interrupting(FakeEnv):
+        def ask(self, prompt: str) -> str:
+            if prompt.startswith("Press r to retry"):
+                raise KeyboardInterrupt
+            return super().ask(prompt)
+
+    fake = Interrupting([wrong[0], ""], tty=True)
+    req = QuizRequest(count=1, seed=4, bank=root, progress=tmp_path / "p.json")
+    assert start_quiz(fake.env, req) == 130
+
+
+def test_feedback_puts_your_answer_and_the_best_last(write_bank: WriteBank, tmp_path: Path) -> None:
+    from peerprep.cli.quiz import QuizRequest, start_quiz
+    from tests.test_practice import FakeEnv, _right
+
+    root = write_bank(a=items_for_all_tasks(2))
+    key = _right(root, 4, 1)[0]
+    wrong = "A" if key != "A" else "B"
+    fake = FakeEnv([wrong, ""], tty=True)
+    start_quiz(fake.env, QuizRequest(count=1, seed=4, bank=root, progress=tmp_path / "p.json"))
+    feedback = fake.text.split("Not quite")[1].split("Enter:")[0]
+    order = [line.strip()[0] for line in feedback.splitlines() if line.startswith("  ") and
+             line.strip()[:1] in "ABCD" and line.strip()[1:3] == "  "]  # fmt: skip
+    assert order[-2:] == [wrong, key] and sorted(order) == sorted("ABCD")

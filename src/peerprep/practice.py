@@ -104,25 +104,46 @@ def exam_limit(start: Start, snapshot: dict[str, Any] | None) -> float:
 # ---------------------------------------------------------------- interrupts
 @contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block is done, then deliver it.
+    """Hold Ctrl-C (SIGINT) and a closed terminal (SIGHUP) until the block is done, then
+    deliver them.
 
-    Around a save, so a Ctrl-C cannot leave an answer half-counted: the write finishes,
-    and the interrupt arrives right after it.
+    Around a save, so an interrupt cannot leave an answer half-counted: the write
+    finishes, and the interrupt arrives right after it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
     caught: list[int] = []
-    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    held = [signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    olds = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
     finally:
-        # None: the old handler was not set from Python; the default is the honest guess.
-        signal.signal(signal.SIGINT, old if old is not None else signal.SIG_DFL)
-    if caught and callable(old):
-        old(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
-    elif caught and old == signal.SIG_DFL:
-        raise KeyboardInterrupt
+        for s, old in olds.items():
+            # None: the old handler was not set from Python; the default is the honest guess.
+            signal.signal(s, old if old is not None else signal.SIG_DFL)
+    if not caught:
+        return
+    first = signal.Signals(caught[0])
+    old = olds[first]
+    if callable(old):
+        old(first, None)  # SIGINT's default handler (and the CLI's SIGHUP one) raise
+    elif old == signal.SIG_DFL:
+        if first == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), first)  # the default action, now that the write is done
+
+
+def hangup_as_interrupt() -> None:
+    """A closed terminal (SIGHUP) ends a session the way Ctrl-C does: the quiz or exam
+    saves where it stood (question, time used) before the process exits. Set by the
+    console script; main thread only."""
+    if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+
+        def on_hangup(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGHUP, on_hangup)
 
 
 class InterruptedAfterSave(KeyboardInterrupt):

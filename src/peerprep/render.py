@@ -1039,6 +1039,10 @@ class Renderer:
         if text.count("\n") < c.height - 1:
             c.file.write(text)
             return
+        import os
+
+        # `less`, pydoc's default pager, shows colour codes as text unless told -R.
+        os.environ.setdefault("LESS", "-R")
         with c.pager(styles=True):
             c.print(Text.from_ansi(text), end="")
 
@@ -1063,7 +1067,8 @@ class Renderer:
         """
         item, p = fb.item, fb.presented
         self.console.print(verdict(fb, markup=True))
-        rows: list[tuple[Text, Text]] = []
+        self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]")
+        rows: list[tuple[int, Text, Text]] = []
         for i, key in enumerate(p.order):
             letter = OPTION_LETTERS[i]
             best = key == item.answer
@@ -1081,9 +1086,13 @@ class Renderer:
                 body.append("\n")
                 body.append("Why: " if best else "Why not: ", style="italic")
                 body.append_text(_text(note.strip(), "" if tags else "dim"))
-            rows.append((Text(letter, style=f"bold {style}".strip()), body))
-        self.console.print(lettered(rows))
-        self.console.print(f"[dim]Source: {_m(item.source, multiline=True)}[/]")
+            # The other options first, then yours, then the best answer: on a short
+            # screen what scrolls away is what matters least, and the two that matter
+            # sit right above the prompt (which repeats the verdict).
+            rank = 2 if best else 1 if tags else 0
+            rows.append((rank, Text(letter, style=f"bold {style}".strip()), body))
+        rows.sort(key=lambda row: row[0])  # stable: letter order within a rank
+        self.console.print(lettered([(letter, body) for _, letter, body in rows]))
 
     def missed(self, bank: Bank, ids: list[str]) -> None:
         """The items missed in a session, one line each: task, the stem's start, the key."""

@@ -192,4 +192,7 @@ app.add_typer(importing.app, name="import")
 
 def main() -> None:
     """Console-script entry point."""
+    from peerprep.practice import hangup_as_interrupt
+
+    hangup_as_interrupt()
     app(prog_name="peerprep")

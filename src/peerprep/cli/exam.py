@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from peerprep.bank import Bank
     from peerprep.cli.env import Environment
     from peerprep.exams.session import ExamSession
+    from peerprep.practice import PracticeService
     from peerprep.progress.history import Start
     from peerprep.progress.store import ProgressStore
     from peerprep.render import Renderer
@@ -124,6 +125,17 @@ class ExamRequest:
     time_multiplier: float = 1.0  # extended time (an accommodation): 1.5, 2, ...
 
 
+def _open_elsewhere(svc: PracticeService, session: str) -> bool:
+    """Whether another process holds this exam (so offering to resume it would fail)."""
+    from peerprep.practice import SessionBusyError
+
+    try:
+        svc.claim(session, "exam").release()
+    except SessionBusyError:
+        return True
+    return False
+
+
 def _pending_summary(start: Start, snapshot: dict[str, Any] | None) -> str:
     """'from 2026-03-01 14:05 (12 of 75 answered, 83:20 left)': what an offer names."""
     from peerprep.practice import exam_limit
@@ -160,6 +172,12 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
     assert o.history is not None
     pending = svc.unfinished_exams(o.history)
     resume = q.resume
+    if not resume and pending and _open_elsewhere(svc, pending[0][0].session):
+        r.note(
+            "[yellow]Your unfinished exam is open in another peerprep process; "
+            "starting a new one.[/]"
+        )
+        pending = []
     if not resume and pending:
         # Like `quiz`: at a terminal, offer the unfinished exam; in a script, say it exists.
         summary = _pending_summary(*pending[0])
@@ -236,8 +254,10 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
 
     try:
         again = env.input(RETRY.format(n=len(missed))).strip().lower()
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:
         return int(ExitCode.OK)
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
     if again not in ("r", "retry"):
         return int(ExitCode.OK)
     # The retry is a quiz of the missed items, with feedback: saved like any quiz.

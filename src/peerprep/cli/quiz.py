@@ -262,8 +262,10 @@ def drill_and_close(drill: Drill, r: Renderer, env: Environment, *, pause: bool 
         r.missed(drill.quiz.bank, missed)
         try:
             again = env.input(RETRY.format(n=len(missed))).strip().lower()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return int(ExitCode.OK)
+        except KeyboardInterrupt:
+            return int(ExitCode.INTERRUPTED)
         if again not in ("r", "retry"):
             return int(ExitCode.OK)
         drill = drill.service.new_drill(

@@ -336,6 +336,11 @@ def _spread(total: int, days: int, rate: int, first: int) -> list[int]:
     return out
 
 
+# A plan simulates the review schedule day by day: years ahead is no exam date, and a
+# date near the calendar's end would overflow the scheduler's dates.
+MAX_DAYS_AHEAD = 3 * 365
+
+
 def make_plan(
     bank: Bank,
     history: History,
@@ -355,6 +360,11 @@ def make_plan(
             f"{'today' if days_left == 0 else 'in the past'} (today is {today.isoformat()}); "
             "give a date after today, e.g. `peerprep plan --exam-date "
             f"{(today + dt.timedelta(days=60)).isoformat()}`"
+        )
+    if days_left > MAX_DAYS_AHEAD:
+        raise InvalidInputError(
+            f"the exam date {exam_date.isoformat()} is more than {MAX_DAYS_AHEAD // 365} years "
+            "away; give the date of your exam (is the year right?)"
         )
     # Today's answers: an item's first answer ever is a new item; any other is a review.
     first_seen: dict[str, dt.date] = {}
