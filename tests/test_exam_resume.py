@@ -477,7 +477,11 @@ def test_plain_transcript_says_every_state_in_words(bank_dir: Path, tmp_path: Pa
     # the result, too, is sentences: no bordered table, no bars
     assert re.search(r"Exam result: [01] of 4 correct \(\d+ %\); 1 answered\.", text)
     assert re.search(r"Domain I, .*: \d of \d correct", text)
-    assert "Items to review:" in text and "not answered; best answer" in text
+    assert (
+        "Items to review:" in text
+        and "Your answer: none (left blank)" in text
+        and "Best answer (" in text
+    )
     assert not BOX_DRAWING.search(text), BOX_DRAWING.findall(text)
     assert "\x1b[7m" not in text  # and no reverse video carries meaning
 

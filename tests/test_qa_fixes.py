@@ -150,3 +150,28 @@ def test_feedback_puts_your_answer_and_the_best_last(write_bank: WriteBank, tmp_
     order = [line.strip()[0] for line in feedback.splitlines() if line.startswith("  ") and
              line.strip()[:1] in "ABCD" and line.strip()[1:3] == "  "]  # fmt: skip
     assert order[-2:] == [wrong, key] and sorted(order) == sorted("ABCD")
+
+
+def test_percents_round_half_up() -> None:
+    from peerprep.render import whole
+
+    assert [whole(100 * k / 8) for k in (1, 3, 5, 7)] == [13, 38, 63, 88]
+
+
+def test_missed_on_a_new_profile_says_nothing_is_answered_yet() -> None:
+    r = run("quiz", "--missed")
+    assert r.exit_code == 0 and "you have not answered any question" in r.output
+
+
+def test_plain_exam_end_names_both_options_by_text(write_bank: WriteBank, tmp_path: Path) -> None:
+    from peerprep.cli.exam import ExamRequest, start_exam
+    from tests.test_practice import FakeEnv
+
+    root = write_bank(a=items_for_all_tasks(2))
+    fake = FakeEnv(["A", "A", "s", "y"], tty=False)
+    req = ExamRequest(items=2, seed=1, plain=True, bank=root, progress=tmp_path / "p.json")
+    assert start_exam(fake.env, req) == 0
+    text = fake.text
+    if "Your answer (A):" in text:  # at least one of the two was missed with A
+        assert "Option " in text.split("Your answer (A):")[1].splitlines()[0]
+    assert "Best answer (" in text

@@ -141,7 +141,13 @@ def bar(fraction: float | None, width: int = 20) -> Text:
 
 
 def _pct(p: float | None) -> str:
-    return "—" if p is None else f"{p:.0f} %"
+    return "—" if p is None else f"{whole(p)} %"
+
+
+def whole(p: float) -> int:
+    """A percent rounded half up (3 of 8 and 1 of 8 both round away from the .5 the way
+    a reader does by hand: 38 % and 13 %), not Python's half-to-even."""
+    return math.floor(p + 0.5)
 
 
 def _duration_pair(used: float | None, limit: float | None, *, words: bool = False) -> str:
@@ -391,7 +397,7 @@ class Renderer:
             return
         pct = 100 * rep.correct / rep.answers
         self.console.print(
-            f"[bold]{rep.answers}[/] answers, {pct:.0f} % correct; "
+            f"[bold]{rep.answers}[/] answers, {whole(pct)} % correct; "
             f"{rep.items_seen} of {rep.bank_items} items seen; "
             f"{len(rep.sessions)} session{'' if len(rep.sessions) == 1 else 's'}"
             + self._resume_hint(rep)
@@ -459,7 +465,7 @@ class Renderer:
                 local_time(s.started),
                 _m(s.mode),
                 f"{s.correct}/{s.scored_over}",
-                bar(frac, 30) + Text(f" {100 * frac:.0f} %"),
+                bar(frac, 30) + Text(f" {whole(100 * frac)} %"),
             )
         self.console.print(t)
 
@@ -744,8 +750,8 @@ class Renderer:
             t.add_row(
                 _m(c.id),
                 f"{c.correct}/{len(g.items)}",
-                f"{c.percent:.0f} %",
-                *[f"{c.by_domain[d]:.0f} %" for d in domains],
+                f"{whole(c.percent)} %",
+                *[f"{whole(c.by_domain[d])} %" for d in domains],
                 str(c.blanks),
             )
         self.console.print(t)
@@ -919,7 +925,7 @@ class Renderer:
             self.console.print("[yellow]Submitted when time ran out.[/]")
         title = (
             f"Exam result: {r.correct} of {len(s.items)} correct "
-            f"({100 * r.correct / len(s.items):.0f} %); {res.answered} answered"
+            f"({whole(100 * r.correct / len(s.items))} %); {res.answered} answered"
         )
         if plain:
             self.console.print(f"[bold]{title}.[/]")
@@ -942,13 +948,24 @@ class Renderer:
         for number, q, chosen in res.missed:
             p = s.items[number - 1]
             key = p.shown_letter(q.answer)
-            yours = f"you answered {chosen}" if chosen else "not answered"
             self.console.print(f"[bold]{number}.[/] {_m(q.stem.strip(), multiline=True)}")
+            # Both options named by their text, as `exam report` does, not by letter alone.
+            if chosen:
+                mine = p.original_key(chosen)
+                self.console.print(
+                    f"   Your answer ({chosen}): {_m(q.options[mine], multiline=True)}"
+                )
+                why_not = q.rationale.distractors.get(mine, "")
+                if why_not:
+                    self.console.print(f"   [dim]Why not: {_m(why_not.strip(), multiline=True)}[/]")
+            else:
+                self.console.print("   Your answer: none (left blank)")
             self.console.print(
-                f"   [red]{yours}[/]; best answer [green]{key}[/]: "
-                f"{_m(q.options[q.answer], multiline=True)}"
+                f"   [green]Best answer ({key}): {_m(q.options[q.answer], multiline=True)}[/]"
             )
-            self.console.print(f"   [dim]{_m(q.rationale.answer, multiline=True)}[/]\n")
+            self.console.print(
+                f"   [dim]Why: {_m(q.rationale.answer.strip(), multiline=True)}[/]\n"
+            )
 
     def exam_history(self, h: ExamHistory) -> None:
         if not h.exams:
@@ -967,7 +984,7 @@ class Renderer:
             t.add_row(
                 str(e.number),
                 local_time(e.started),
-                f"{e.correct}/{e.items} {e.percent:.0f} %",
+                f"{e.correct}/{e.items} {whole(e.percent)} %",
                 *(_pct(by[c].percent) if c in by else "—" for c in codes),
                 _duration_pair(e.seconds_used, e.limit_seconds),
             )
@@ -987,7 +1004,7 @@ class Renderer:
         c.rule(f"[bold]Mock exam {e.number}[/]  {local_time(e.started)}")
         blanks = e.items - e.answered
         c.print(
-            f"[bold]Score: {e.correct} of {e.items} correct ({e.percent:.0f} %)[/]; "
+            f"[bold]Score: {e.correct} of {e.items} correct ({whole(e.percent)} %)[/]; "
             f"{e.answered} answered, {blanks} left blank. "
             f"Time used: {_duration_pair(e.seconds_used, e.limit_seconds, words=True)}."
         )

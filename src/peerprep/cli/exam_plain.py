@@ -97,7 +97,7 @@ def _act(
         try:
             s.goto(int(cmd[1:].strip()) - 1)
         except (ValueError, IndexError):
-            r.note(f"[yellow]Go to a question from 1 to {len(s.items)}, e.g. g 12.[/]")
+            r.note(f"[yellow]Go to a question from 1 to {len(s.items)}, e.g. g {len(s.items)}.[/]")
             return False
     elif cmd == "s":
         r.exam_review(s)

@@ -213,7 +213,12 @@ def start_quiz(env: Environment, q: QuizRequest) -> int:
         assert history is not None or not (q.missed or q.new or q.leeches)
         only = history.missed if history and q.missed else None
         if only is not None and not only:
-            r.note("No missed items to drill: every item you answered, you last got right.")
+            r.note(
+                "No missed items to drill: every item you answered, you last got right."
+                if history and history.answers
+                else "No missed items yet: you have not answered any question. "
+                "Start with `peerprep quiz`."
+            )
             return 0
         if history is not None and q.leeches:
             from peerprep.engine.plan import leeches

@@ -108,7 +108,7 @@ class ExamApp(App[None]):
         Binding("x", "clear", "Clear"),
         Binding("r", "review", "Review"),
         Binding("s", "submit", "Submit"),
-        Binding("q", "leave", "Save & leave"),
+        Binding("q", "leave", "Leave"),
         # Textual's own Ctrl-C only says "Press ctrl+q to quit"; here it does what the
         # README promises: save and leave (the exam exits 130 and can be resumed).
         Binding("ctrl+c", "leave", "Save & leave", show=False, priority=True),
