@@ -175,3 +175,25 @@ def test_plain_exam_end_names_both_options_by_text(write_bank: WriteBank, tmp_pa
     if "Your answer (A):" in text:  # at least one of the two was missed with A
         assert "Option " in text.split("Your answer (A):")[1].splitlines()[0]
     assert "Best answer (" in text
+
+
+def test_a_bad_setting_is_reset_and_every_answer_kept(tmp_path: Path) -> None:
+    progress = tmp_path / "p.json"
+    where = ("--progress", str(progress))
+    r = CliRunner().invoke(app, ["quiz", "-n", "3", "--no-pause", *where], input="A\nA\nA\n")
+    assert r.exit_code == 0, r.output
+    assert run("plan", "--exam-date", "2027-02-01", *where).exit_code == 0
+    doc = json.loads(progress.read_text())
+    answers = sum(e["type"] == "answer" for e in doc["events"])
+    doc["settings"] |= {"exam_date": "2027-02-30", "minutes_a_day": True}
+    progress.write_text(json.dumps(doc))
+    before = progress.read_bytes()
+    r = run("progress", *where)
+    assert r.exit_code == 1 and "reset the bad setting(s)" in " ".join(r.stderr.split())
+    assert progress.read_bytes() == before  # a read changes nothing
+    r = run("progress", "check", *where)
+    assert r.exit_code == 0 and "every answer was kept" in " ".join(r.output.split())
+    after = json.loads(progress.read_text())
+    assert sum(e["type"] == "answer" for e in after["events"]) == answers
+    assert "exam_date" not in after["settings"]
+    assert any(p.name.startswith("p.json.damaged-") for p in tmp_path.iterdir())

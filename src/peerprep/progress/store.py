@@ -260,6 +260,12 @@ class ProgressStore:
         try:
             head = self._read_head()
         except _Damaged as exc:
+            if self._without_bad_settings() is not None:
+                raise PeerprepError(
+                    f"{self.path} cannot be read ({exc}). Nothing was changed: run "
+                    "`peerprep progress check` to reset the bad setting(s); every answer is "
+                    "kept (and a copy of the file)."
+                ) from None
             raise PeerprepError(
                 f"{self.path} cannot be read ({exc}). Nothing was changed: run "
                 "`peerprep progress check` to keep it as a backup and start a new file "
@@ -426,6 +432,17 @@ class ProgressStore:
         try:
             head = self._read_head()
         except _Damaged as exc:
+            salvaged = self._without_bad_settings()
+            if salvaged is not None:
+                # Only settings were bad: reset those, keep every event (and a copy).
+                doc, dropped, raw = salvaged
+                backup = self._backup_copy(self.path, raw, "damaged")
+                message = (
+                    f"{self.path}: the setting(s) {', '.join(dropped)} were not valid ({exc}) "
+                    f"and were reset; every answer was kept (the original is kept as {backup})"
+                )
+                (report.repairs if report is not None else self.notices).append(message)
+                return doc, True
             backup = self._move_aside(self.path, "damaged")
             doc = self._fresh()
             scratch = report or CheckReport(self.path, ok=False)
@@ -459,6 +476,37 @@ class ProgressStore:
             )
             (report.repairs if report is not None else self.notices).append(message)
         return head.doc, head.version != SCHEMA_VERSION
+
+    def _without_bad_settings(self) -> tuple[ProgressDoc, list[str], bytes] | None:
+        """The head with its invalid settings dropped, if settings are all that is wrong
+        (a hand-edited exam date, say): one bad value must not cost a candidate the
+        answers beside it. None when anything else is damaged."""
+        try:
+            raw = self.path.read_bytes()
+            data = json.loads(raw)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            return None
+        if type(data["schema_version"]) is not int:
+            return None
+        settings = data.get("settings")
+        kept: dict[str, object] = {}
+        dropped: list[str] = []
+        for name, value in (settings.items() if isinstance(settings, dict) else ()):
+            try:
+                ProgressDoc.model_validate({**data, "settings": {name: value}})
+            except ValidationError:
+                dropped.append(str(name))
+                continue
+            kept[name] = value
+        if not isinstance(settings, dict):
+            dropped.append("settings")
+        try:
+            doc = ProgressDoc.model_validate({**data, "settings": kept})
+        except ValidationError:
+            return None
+        return (doc, dropped, raw) if dropped else None
 
     def _fresh(self) -> ProgressDoc:
         return ProgressDoc(schema_version=SCHEMA_VERSION, created=self.clock())
