@@ -197,3 +197,13 @@ def test_a_bad_setting_is_reset_and_every_answer_kept(tmp_path: Path) -> None:
     assert sum(e["type"] == "answer" for e in after["events"]) == answers
     assert "exam_date" not in after["settings"]
     assert any(p.name.startswith("p.json.damaged-") for p in tmp_path.iterdir())
+
+
+def test_a_home_that_is_a_file_is_refused_before_the_first_question(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    home = tmp_path / "afile"
+    home.write_text("x")
+    monkeypatch.setenv("PEERPREP_HOME", str(home))
+    r = CliRunner().invoke(app, ["quiz", "-n", "1", "--no-pause"], input="A\n")
+    assert r.exit_code == 2 and "is a file" in r.stderr and "Question 1" not in r.output

@@ -701,8 +701,11 @@ def scan(
     ] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Read filled answer sheets from photos or scans into a responses CSV; list every
-    uncertain mark for you to confirm (needs `pip install "peerprep\\[scan]"`)."""
+    """Read answer sheets from photos or scans into a responses CSV; list uncertain marks.
+
+    Every mark the reader is not sure of is listed for you to confirm instead of guessed.
+    Needs the scan extra: `pip install "peerprep\\[scan]"`.
+    """
     from peerprep.atomic import atomic_write
     from peerprep.cli.env import current
     from peerprep.errors import InvalidInputError

@@ -173,6 +173,15 @@ def open_store(
     from peerprep.progress.store import ProgressStore, progress_path
 
     path = progress or progress_path(data_home(), profile)
+    # Say it now, not after the first answer: the folder the file lives in is a file.
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise InvalidInputError(
+                    f"{folder} is a file, so progress cannot be kept under it; set "
+                    "PEERPREP_HOME (or --progress) to a folder"
+                )
+            break
     raw = os.environ.get("PEERPREP_LOCK_TIMEOUT", "")
     # Only peerprep writes a profile's default file, so anything unreadable there is ours,
     # damaged; a --progress file must look like ours before it may be moved aside.

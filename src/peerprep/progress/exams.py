@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from peerprep.engine.score import ScoreReport, score
+from peerprep.engine.score import ScoreReport, Tally, score
 
 if TYPE_CHECKING:
     from peerprep.bank import Bank
@@ -76,12 +76,19 @@ class PastExam:
             "seconds_used": None if self.seconds_used is None else round(self.seconds_used),
             "limit_seconds": None if self.limit_seconds is None else round(self.limit_seconds),
             "dropped": self.dropped,
-            "by_domain": self.report.as_dict()["by_domain"],
-            "by_task": self.report.as_dict()["by_task"],
+            # Per domain and task: questions in the exam ("items", blanks included) and
+            # how many were right, so "answered" keeps one meaning (answers given).
+            "by_domain": [_items_row(t) for t in self.report.by_domain],
+            "by_task": [_items_row(t) for t in self.report.by_task],
             "missed": [
                 {"number": q.number, "item": q.item_id, "chosen": q.chosen} for q in self.missed
             ],
         }
+
+
+def _items_row(t: Tally) -> dict[str, Any]:
+    return {"code": t.code, "name": t.name, "items": t.answered, "correct": t.correct,
+            "percent": t.percent}  # fmt: skip
 
 
 def past_exams(history: History, bank: Bank) -> list[PastExam]:
