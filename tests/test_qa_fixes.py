@@ -207,3 +207,13 @@ def test_a_home_that_is_a_file_is_refused_before_the_first_question(
     monkeypatch.setenv("PEERPREP_HOME", str(home))
     r = CliRunner().invoke(app, ["quiz", "-n", "1", "--no-pause"], input="A\n")
     assert r.exit_code == 2 and "is a file" in r.stderr and "Question 1" not in r.output
+
+
+def test_a_value_the_parser_refuses_still_gives_a_json_envelope() -> None:
+    for args in (["readiness", "--target", "abc", "--json"], ["exam", "report", "abc", "--json"]):
+        r = run(*args)
+        assert r.exit_code == 2
+        envelope = json.loads(r.stdout)
+        assert envelope["kind"] == "error" and envelope["data"]["exit_code"] == 2
+    r = run("readiness", "--target", "abc")
+    assert r.exit_code == 2 and r.stdout == ""

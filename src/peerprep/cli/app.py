@@ -14,6 +14,10 @@ from typer.core import TyperGroup
 from peerprep import __version__
 from peerprep.errors import ExitCode, PeerprepError, describe_os_error
 
+# typer's parser errors (bad value, unknown option) share this base; typer exports only
+# BadParameter, so the base is taken from it rather than from typer's private modules.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
 JSON_MODE = "peerprep.json"  # ctx.meta key set by every --json option (cli/options.py)
 
 
@@ -37,8 +41,23 @@ class PeerprepGroup(TyperGroup):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: typer.Context) -> Any:
+        # Read before invoking: the group hands these to the subcommand and clears them.
+        wants_json = "--json" in [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
+        except _UsageError as exc:
+            # A value the parser refuses (`--target abc`) is raised before any --json
+            # callback runs; a tool that asked for JSON still gets an `error` envelope on
+            # stdout. The usual usage message follows on stderr (typer prints it).
+            if wants_json:
+                from peerprep.cli.env import current
+                from peerprep.results import Failure
+
+                formatted = getattr(exc, "format_message", None)
+                message = formatted() if callable(formatted) else str(exc)
+                failure = Failure(message, (), int(ExitCode.INVALID_INPUT))
+                current().renderer().report("error", failure, "json")
+            raise
         except PeerprepError as exc:
             if ctx.meta.get("peerprep.debug"):
                 raise
