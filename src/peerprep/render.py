@@ -947,25 +947,10 @@ class Renderer:
             self.console.rule("[bold]Items to review[/]")
         for number, q, chosen in res.missed:
             p = s.items[number - 1]
-            key = p.shown_letter(q.answer)
             self.console.print(f"[bold]{number}.[/] {_m(q.stem.strip(), multiline=True)}")
-            # Both options named by their text, as `exam report` does, not by letter alone.
-            if chosen:
-                mine = p.original_key(chosen)
-                self.console.print(
-                    f"   Your answer ({chosen}): {_m(q.options[mine], multiline=True)}"
-                )
-                why_not = q.rationale.distractors.get(mine, "")
-                if why_not:
-                    self.console.print(f"   [dim]Why not: {_m(why_not.strip(), multiline=True)}[/]")
-            else:
-                self.console.print("   Your answer: none (left blank)")
-            self.console.print(
-                f"   [green]Best answer ({key}): {_m(q.options[q.answer], multiline=True)}[/]"
-            )
-            self.console.print(
-                f"   [dim]Why: {_m(q.rationale.answer.strip(), multiline=True)}[/]\n"
-            )
+            mine = p.original_key(chosen) if chosen else None
+            self._why_missed(q, mine, chosen, p.shown_letter(q.answer))
+            self.console.print()
 
     def exam_history(self, h: ExamHistory) -> None:
         if not h.exams:
@@ -1024,24 +1009,29 @@ class Renderer:
             item = bank.get(q.item_id)
             stem = _m(item.stem.strip(), multiline=True)
             c.print(f"[bold]{q.number}.[/] [dim]{_m(item.task)}[/]  {stem}")
-            lines: list[tuple[str, str, str]] = []  # (label, text, style)
-            if q.chosen is None:
-                lines.append(("Your answer:", "none (left blank)", ""))
-            else:
-                letter = q.shown(q.chosen)
-                label = f"Your answer ({letter}):" if letter else "Your answer:"
-                lines.append((label, item.options[q.chosen], ""))
-                why_not = item.rationale.distractors.get(q.chosen)
-                if why_not:
-                    lines.append(("Why not:", why_not.strip(), "dim"))
-            letter = q.shown(item.answer)
-            label = f"Best answer ({letter}):" if letter else "Best answer:"
-            lines.append((label, item.options[item.answer], "green"))
-            lines.append(("Why:", item.rationale.answer.strip(), "dim"))
-            for label, text, style in lines:
-                row = Text(label + " ", style=f"bold {style}".strip()) + _text(text, style)
-                c.print(Padding(row, (0, 0, 0, 3)))
+            self._why_missed(item, q.chosen, q.shown(q.chosen), q.shown(item.answer))
             c.print()
+
+    def _why_missed(
+        self, item: Question, chosen: str | None, chosen_letter: str | None, key_letter: str | None
+    ) -> None:
+        """A missed question's answer, the best answer and why, each option by its text
+        (the end of an exam and `exam report` show it the same way)."""
+        lines: list[tuple[str, str, str]] = []  # (label, text, style)
+        if chosen is None:
+            lines.append(("Your answer:", "none (left blank)", ""))
+        else:
+            label = f"Your answer ({chosen_letter}):" if chosen_letter else "Your answer:"
+            lines.append((label, item.options[chosen], ""))
+            why_not = item.rationale.distractors.get(chosen)
+            if why_not:
+                lines.append(("Why not:", why_not.strip(), "dim"))
+        label = f"Best answer ({key_letter}):" if key_letter else "Best answer:"
+        lines.append((label, item.options[item.answer], "green"))
+        lines.append(("Why:", item.rationale.answer.strip(), "dim"))
+        for label, text, style in lines:
+            row = Text(label + " ", style=f"bold {style}".strip()) + _text(text, style)
+            self.console.print(Padding(row, (0, 0, 0, 3)))
 
     def _paged(self, draw: Callable[[], None]) -> None:
         """Draw through the system pager (rich's, honouring $PAGER) when the output is a

@@ -250,16 +250,11 @@ def start_exam(env: Environment, q: ExamRequest) -> int:
     missed = [q.id for _, q, _ in session.result.missed]
     if not (env.stdin_isatty and missed):
         return int(ExitCode.OK)
-    from peerprep.cli.quiz import RETRY, drill_and_close
+    from peerprep.cli.quiz import ask_retry, drill_and_close
 
-    try:
-        again = env.input(RETRY.format(n=len(missed))).strip().lower()
-    except EOFError:
-        return int(ExitCode.OK)
-    except KeyboardInterrupt:
-        return int(ExitCode.INTERRUPTED)
-    if again not in ("r", "retry"):
-        return int(ExitCode.OK)
+    declined = ask_retry(env, len(missed))
+    if declined is not None:
+        return declined
     # The retry is a quiz of the missed items, with feedback: saved like any quiz.
     drill = svc.new_drill(present(b, missed, random.Random()), mode="quiz")
     return drill_and_close(drill, r, env, pause=True)

@@ -258,24 +258,32 @@ def drill_and_close(drill: Drill, r: Renderer, env: Environment, *, pause: bool 
     import random
 
     from peerprep.engine.draw import present
-    from peerprep.errors import ExitCode
 
     while True:
         code, missed = _one_session(drill, r, env, pause=pause)
         if code or not missed or not pause:
             return int(code)
         r.missed(drill.quiz.bank, missed)
-        try:
-            again = env.input(RETRY.format(n=len(missed))).strip().lower()
-        except EOFError:
-            return int(ExitCode.OK)
-        except KeyboardInterrupt:
-            return int(ExitCode.INTERRUPTED)
-        if again not in ("r", "retry"):
-            return int(ExitCode.OK)
+        declined = ask_retry(env, len(missed))
+        if declined is not None:
+            return declined
         drill = drill.service.new_drill(
             present(drill.quiz.bank, missed, random.Random()), mode="quiz"
         )
+
+
+def ask_retry(env: Environment, n: int) -> int | None:
+    """Offer to drill the n missed items now: None if taken, else the exit code to end
+    with (Enter or end of input: 0; Ctrl-C: 130)."""
+    from peerprep.errors import ExitCode
+
+    try:
+        again = env.input(RETRY.format(n=n)).strip().lower()
+    except EOFError:
+        return int(ExitCode.OK)
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+    return None if again in ("r", "retry") else int(ExitCode.OK)
 
 
 def _one_session(
